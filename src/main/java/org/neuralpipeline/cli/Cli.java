@@ -22,7 +22,8 @@ public final class Cli {
             scope = ScopeType.INHERIT,
             paramLabel = "auto|json|text",
             description = "Log format: 'text' (coloured when on a terminal), 'json' (one JSON object per line), "
-                    + "or 'auto' (text on a terminal, JSON otherwise). Default: ${DEFAULT-VALUE}.")
+                    + "or 'auto' (text on a terminal, JSON otherwise). "
+                    + "Default: auto, or $NEURAL_PIPELINE_LOG_FORMAT.")
     void logFormat(LogSetup.Format format) {
         LogSetup.apply(format);
     }

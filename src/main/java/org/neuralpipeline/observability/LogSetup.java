@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * whichever {@code --log-format} / {@code -Dnp.log.format} / {@code NEURAL_PIPELINE_LOG_FORMAT} asks for).
  * Logs go to stderr so that a command's own output on stdout (NDJSON, an answer) stays clean.
  *
- * <p>JSON lines carry {@code @timestamp}, {@code level}, {@code logger_name}, {@code message}, the
- * thread, every MDC entry (notably {@code request_id}, see {@link CorrelationId}) and a stack trace
+ * <p>JSON lines carry {@code timestamp}, {@code level}, {@code logger}, {@code message}, {@code thread},
+ * every MDC entry (notably {@code request_id}, see {@link CorrelationId}) and a stack trace
  * when there is one.
  */
 public final class LogSetup {
@@ -78,6 +78,12 @@ public final class LogSetup {
         LogstashEncoder encoder = new LogstashEncoder();
         encoder.setContext(context);
         encoder.setIncludeContext(false);
+        // plain names: what people type in a log query, and what docs/OPERATIONS.md lists
+        encoder.getFieldNames().setTimestamp("timestamp");
+        encoder.getFieldNames().setLogger("logger");
+        encoder.getFieldNames().setThread("thread");
+        encoder.getFieldNames().setVersion("[ignore]");
+        encoder.getFieldNames().setLevelValue("[ignore]");
         encoder.start();
         return encoder;
     }

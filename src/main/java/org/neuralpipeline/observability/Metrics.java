@@ -14,7 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Objects;
 
 /**
- * The one place that names meters. The registry is passed in (never {@code Metrics.globalRegistry}),
+ * The one place that names meters. The registry is passed in (never Micrometer's global one),
  * so tests use a fresh {@code SimpleMeterRegistry} and assert on exact values.
  *
  * <p>Metric reference (Prometheus names; Micrometer adds {@code _total} to counters and unit suffixes):

@@ -1,0 +1,83 @@
+package org.neuralpipeline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.neuralpipeline.config.ServerConfig;
+
+class ApplicationTest {
+    private static Application app;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        app = Application.start(new ServerConfig("127.0.0.1", 0));
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    private static HttpResponse<String> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(app.url() + path));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void liveHealthAnswersUp() throws Exception {
+        HttpResponse<String> response = get("/health/live");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+        assertThat(response.body()).isEqualTo("{\"status\":\"UP\"}");
+    }
+
+    @Test
+    void metricsArePrometheusTextWithJvmAndProcessMeters() throws Exception {
+        HttpResponse<String> response = get("/metrics");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type")).hasValue(Routes.PROMETHEUS_TEXT);
+        assertThat(response.body()).contains("# TYPE jvm_memory_used_bytes gauge", "process_cpu_usage",
+                "process_files_open_files");
+    }
+
+    @Test
+    void echoesAWellFormedRequestIdAndGeneratesOneOtherwise() throws Exception {
+        assertThat(get("/health/live", "X-Request-ID", "trace-1").headers().firstValue("x-request-id"))
+                .hasValue("trace-1");
+        assertThat(get("/health/live").headers().firstValue("x-request-id").orElseThrow()).matches("[0-9a-f]{32}");
+        assertThat(get("/health/live", "X-Request-ID", "bad\"id").headers().firstValue("x-request-id")
+                .orElseThrow()).matches("[0-9a-f]{32}");
+    }
+
+    @Test
+    void unknownPathIsA404InOpenAiErrorShape() throws Exception {
+        HttpResponse<String> response = get("/v1/nothing-here");
+        assertThat(response.statusCode()).isEqualTo(404);
+        JsonNode error = new ObjectMapper().readTree(response.body()).path("error");
+        assertThat(error.path("message").asText()).isEqualTo("Unknown path: GET /v1/nothing-here");
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("code").asText()).isEqualTo("not_found");
+        assertThat(error.has("param")).isTrue();
+        assertThat(error.path("param").isNull()).isTrue();
+    }
+
+    @Test
+    void aTakenPortIsAClearStartupError() {
+        assertThatThrownBy(() -> Application.start(new ServerConfig("127.0.0.1", app.port())))
+                .isInstanceOf(Application.StartupException.class)
+                .hasMessageStartingWith("cannot listen on 127.0.0.1:" + app.port());
+    }
+}
