@@ -1,0 +1,9 @@
+package org.neuralpipeline.upstream;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+
+/** An upstream's response to a forwarded request; the body is read as it arrives (streams stay streams). */
+public record ForwardedResponse(int status, MultiMap headers, ReadStream<Buffer> body) {
+}
