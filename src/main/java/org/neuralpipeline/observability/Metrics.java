@@ -1,7 +1,10 @@
 package org.neuralpipeline.observability;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -11,7 +14,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one place that names meters. The registry is passed in (never Micrometer's global one),
@@ -29,6 +34,22 @@ import java.util.Objects;
  *       <td>reconnection attempts started</td></tr>
  *   <tr><td>{@code neural_pipeline_sse_client_parse_errors_total}</td><td>counter</td><td>{@code client}</td>
  *       <td>streams abandoned because a line or event exceeded the parser's limit</td></tr>
+ *   <tr><td>{@code neural_pipeline_requests_total}</td><td>counter</td><td>{@code route, status, model, upstream}</td>
+ *       <td>HTTP requests answered (model and upstream are "none" when the request never reached one)</td></tr>
+ *   <tr><td>{@code neural_pipeline_request_duration_seconds}</td><td>histogram</td><td>{@code route}</td>
+ *       <td>time from request received to response ended</td></tr>
+ *   <tr><td>{@code neural_pipeline_time_to_first_token_seconds}</td><td>histogram</td><td>{@code model, upstream}</td>
+ *       <td>time from request received to the first content written to the client</td></tr>
+ *   <tr><td>{@code neural_pipeline_inter_token_latency_seconds}</td><td>histogram</td><td>{@code model, upstream}</td>
+ *       <td>time between consecutive content chunks written to the client</td></tr>
+ *   <tr><td>{@code neural_pipeline_gateway_overhead_seconds}</td><td>histogram</td><td>{@code route}</td>
+ *       <td>time the gateway itself spent on a request: total time minus time waiting for the upstream</td></tr>
+ *   <tr><td>{@code neural_pipeline_tokens_streamed_total}</td><td>counter</td><td>{@code model, upstream}</td>
+ *       <td>content and reasoning chunks relayed (one per token for every supported upstream)</td></tr>
+ *   <tr><td>{@code neural_pipeline_active_streams}</td><td>gauge</td><td></td>
+ *       <td>chat completions in progress</td></tr>
+ *   <tr><td>{@code neural_pipeline_upstream_errors_total}</td><td>counter</td><td>{@code upstream, kind}</td>
+ *       <td>upstream failures: refused, timeout, http_status, protocol, truncated, stream_error, unsupported</td></tr>
  *   <tr><td>{@code jvm_*}, {@code process_*}, {@code system_*}</td><td>various</td><td></td>
  *       <td>JVM memory, GC, threads, classes; process CPU, uptime, file descriptors</td></tr>
  * </table>
@@ -74,6 +95,77 @@ public final class Metrics {
 
     private Counter counter(String name, String description, String client) {
         return Counter.builder(PREFIX + name).description(description).tag("client", client).register(registry);
+    }
+
+    /** The gateway's meters; create once per application. */
+    public GatewayMeters gateway() {
+        AtomicInteger active = new AtomicInteger();
+        Gauge.builder(PREFIX + "active.streams", active, AtomicInteger::get)
+                .description("Chat completions in progress")
+                .register(registry);
+        return new GatewayMeters(registry, active);
+    }
+
+    /** Meters of the OpenAI-compatible gateway. Per-stream meters are looked up once per stream. */
+    public static final class GatewayMeters {
+        private final MeterRegistry registry;
+        private final AtomicInteger activeStreams;
+
+        GatewayMeters(MeterRegistry registry, AtomicInteger activeStreams) {
+            this.registry = registry;
+            this.activeStreams = activeStreams;
+        }
+
+        public void request(String route, int status, String model, String upstream, long durationNanos,
+                long overheadNanos) {
+            Counter.builder(PREFIX + "requests")
+                    .description("HTTP requests answered")
+                    .tags(Tags.of("route", route, "status", Integer.toString(status), "model", model,
+                            "upstream", upstream))
+                    .register(registry)
+                    .increment();
+            latency("request.duration", "Time from request received to response ended", Tags.of("route", route))
+                    .record(durationNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            if (overheadNanos >= 0) {
+                latency("gateway.overhead", "Time the gateway spent on a request, excluding upstream waits",
+                        Tags.of("route", route)).record(overheadNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+        }
+
+        public StreamMeters stream(String model, String upstream) {
+            Tags tags = Tags.of("model", model, "upstream", upstream);
+            return new StreamMeters(
+                    latency("time.to.first.token", "Time from request received to the first content written", tags),
+                    latency("inter.token.latency", "Time between consecutive content chunks written", tags),
+                    Counter.builder(PREFIX + "tokens.streamed")
+                            .description("Content and reasoning chunks relayed")
+                            .tags(tags)
+                            .register(registry),
+                    activeStreams);
+        }
+
+        public void upstreamError(String upstream, String kind) {
+            Counter.builder(PREFIX + "upstream.errors")
+                    .description("Upstream failures by kind")
+                    .tags("upstream", upstream, "kind", kind)
+                    .register(registry)
+                    .increment();
+        }
+
+        private Timer latency(String name, String description, Tags tags) {
+            return Timer.builder(PREFIX + name)
+                    .description(description)
+                    .tags(tags)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(10_000))
+                    .maximumExpectedValue(Duration.ofMinutes(10))
+                    .register(registry);
+        }
+    }
+
+    /** Meters of one stream (one model and upstream). */
+    public record StreamMeters(Timer timeToFirstToken, Timer interTokenLatency, Counter tokens,
+            AtomicInteger activeStreams) {
     }
 
     /** The counters an SSE client updates; {@link #NONE} counts nothing. */
