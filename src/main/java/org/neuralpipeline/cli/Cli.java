@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = Cli.Version.class,
         description = "OpenAI-compatible streaming gateway and live token broadcast for local language models.",
-        subcommands = {ServeCommand.class, SseCommand.class})
+        subcommands = {ServeCommand.class, ChatCommand.class, SseCommand.class})
 public final class Cli {
 
     @Option(
