@@ -21,7 +21,8 @@ import java.util.Objects;
  * The data buffer is therefore kept as bytes (values joined by LF) and decoded once, at dispatch.
  *
  * <p><b>One pass over each byte.</b> {@link #feed} searches the caller's chunk for the next CR or LF,
- * eight bytes at a time (SWAR on longs read through a {@link VarHandle}). A line that lies wholly inside
+ * eight bytes at a time (SWAR on longs read through a {@link VarHandle}; see
+ * {@link #indexOfLineEnd}). A line that lies wholly inside
  * the chunk is interpreted straight from the caller's array, with no copy. Only the tail of a line that
  * the chunk does not finish is copied into {@code carry}; the next chunk is searched from its own first
  * byte, so carried bytes are never searched again. A CR that ends a chunk ends the line at once and sets
@@ -50,6 +51,7 @@ public final class SseParser {
     private static final long HIGHS = 0x8080808080808080L;
     private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
     private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
+    private static final long BELOW_CR = 0x0E0E0E0E0E0E0E0EL;
 
     private static final byte CR = '\r';
     private static final byte LF = '\n';
@@ -82,6 +84,13 @@ public final class SseParser {
     private int dataLen;
     /** Whether any data field arrived; distinguishes "data buffer is \n" (dispatch "") from empty. */
     private boolean hasData;
+    /**
+     * When the data buffer holds a single value that lies in the chunk being fed, it is left there:
+     * {@code dataLen} bytes from {@code dataOffset} in this array (null otherwise). Copied into
+     * {@link #data} only if another data field follows or {@code feed} returns before the dispatch.
+     */
+    private byte[] dataInChunk;
+    private int dataOffset;
 
     /** The event type buffer, decoded; null when empty (dispatch then uses "message"). */
     private String eventType;
@@ -163,6 +172,10 @@ public final class SseParser {
         } catch (SseLimitExceededException e) {
             fail(e);
             throw e;
+        } finally {
+            if (dataInChunk != null) {
+                keepData(); // the caller may reuse its array once we return
+            }
         }
     }
 
@@ -243,20 +256,25 @@ public final class SseParser {
     }
 
     /**
-     * Index of the first CR or LF in {@code bytes[from, to)}, or -1. Eight bytes at a time: XOR with a
-     * repeated CR (LF) turns matching bytes into zero bytes, and {@code (v - 0x01…) & ~v & 0x80…} flags
-     * zero bytes. Flags above a true zero byte can be false (the subtraction borrows), but the lowest flag
-     * is always true, and in little-endian order the lowest flag is the first byte in memory.
+     * Index of the first CR or LF in {@code bytes[from, to)}, or -1. Eight bytes at a time, in two steps.
+     * First a cheap filter: {@code (v - 0x0E…) & ~v & 0x80…} flags the bytes below 0x0E (CR is 0x0D, LF
+     * 0x0A), and in text nothing else is that low except the odd tab, so most words pass with three
+     * operations. A flagged word is then tested exactly: XOR with a repeated LF (CR) turns matching bytes
+     * into zero bytes, and {@code (v - 0x01…) & ~v & 0x80…} flags zero bytes. In both steps a flag above a
+     * true one can be false (the subtraction borrows), but the lowest flag is always true, and in
+     * little-endian order the lowest flag is the first byte in memory.
      */
     private static int indexOfLineEnd(byte[] bytes, int from, int to) {
         int i = from;
         for (int last = to - Long.BYTES; i <= last; i += Long.BYTES) {
             long word = (long) LONGS.get(bytes, i);
-            long lf = word ^ LFS;
-            long cr = word ^ CRS;
-            long found = ((lf - ONES) & ~lf | (cr - ONES) & ~cr) & HIGHS;
-            if (found != 0) {
-                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            if (((word - BELOW_CR) & ~word & HIGHS) != 0) {
+                long lf = word ^ LFS;
+                long cr = word ^ CRS;
+                long found = ((lf - ONES) & ~lf | (cr - ONES) & ~cr) & HIGHS;
+                if (found != 0) {
+                    return i + (Long.numberOfTrailingZeros(found) >>> 3);
+                }
             }
         }
         for (; i < to; i++) {
@@ -332,10 +350,23 @@ public final class SseParser {
     }
 
     private void appendData(byte[] b, int from, int length) {
+        if (!hasData && b != carry) {
+            // the usual single-line event: its value stays where it is until the blank line
+            if (length > maxEventBytes) {
+                throw eventTooBig();
+            }
+            dataInChunk = b;
+            dataOffset = from;
+            dataLen = length;
+            hasData = true;
+            return;
+        }
+        if (dataInChunk != null) {
+            keepData();
+        }
         long needed = hasData ? (long) dataLen + 1 + length : length;
         if (needed > maxEventBytes) {
-            throw new SseLimitExceededException(
-                    "event too big: its data exceeds maxEventBytes=" + maxEventBytes + " bytes");
+            throw eventTooBig();
         }
         if (needed > data.length) {
             data = Arrays.copyOf(data, capacity(data.length, (int) needed, maxEventBytes));
@@ -346,6 +377,19 @@ public final class SseParser {
         System.arraycopy(b, from, data, dataLen, length);
         dataLen += length;
         hasData = true;
+    }
+
+    /** Copies a data value left in the caller's chunk into {@link #data}. */
+    private void keepData() {
+        if (dataLen > data.length) {
+            data = Arrays.copyOf(data, capacity(data.length, dataLen, maxEventBytes));
+        }
+        System.arraycopy(dataInChunk, dataOffset, data, 0, dataLen);
+        dataInChunk = null;
+    }
+
+    private SseLimitExceededException eventTooBig() {
+        return new SseLimitExceededException("event too big: its data exceeds maxEventBytes=" + maxEventBytes + " bytes");
     }
 
     private void eventField(byte[] b, int from, int length) {
@@ -400,7 +444,13 @@ public final class SseParser {
             eventType = null;
             return;
         }
-        String value = Utf8.decode(data, 0, dataLen);
+        String value;
+        if (dataInChunk != null) {
+            value = Utf8.decode(dataInChunk, dataOffset, dataLen);
+            dataInChunk = null;
+        } else {
+            value = Utf8.decode(data, 0, dataLen);
+        }
         String type = eventType == null ? SseEvent.DEFAULT_TYPE : eventType;
         dataLen = 0;
         hasData = false;
@@ -446,6 +496,7 @@ public final class SseParser {
         carryLen = 0;
         skipLf = false;
         data = EMPTY;
+        dataInChunk = null;
         dataLen = 0;
         hasData = false;
         eventType = null;

@@ -1,6 +1,7 @@
 package org.neuralpipeline.sse;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Runs {@link SseParser} over a whole input in chosen pieces and records everything it reports. */
@@ -51,8 +52,9 @@ final class ParserHarness {
     }
 
     /**
-     * Feeds {@code input} cut at the given ascending offsets (each piece fed from a copy of its own, at a
-     * non-zero offset inside a larger array, so that the parser cannot rely on array bounds).
+     * Feeds {@code input} cut at the given ascending offsets. Each piece is fed from a copy of its own, at a
+     * non-zero offset inside a larger array, so that the parser cannot rely on array bounds, and the copy is
+     * overwritten after the feed, so that the parser cannot keep a reference to it.
      */
     static Outcome parseSplit(byte[] input, int[] cuts, int maxLineBytes, int maxEventBytes) {
         Recorder recorder = new Recorder();
@@ -69,6 +71,8 @@ final class ParserHarness {
                 piece[0] = piece[1] = piece[2] = '\n';
                 piece[length + 3] = piece[length + 4] = piece[length + 5] = '\r';
                 parser.feed(piece, 3, length);
+                // like a network buffer, the array is reused once feed returns: the parser must not look again
+                Arrays.fill(piece, (byte) '?');
                 from = to;
             }
             parser.end();
