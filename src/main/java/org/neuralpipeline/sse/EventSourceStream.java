@@ -252,7 +252,8 @@ final class EventSourceStream implements SseSubscription, SseListener {
             connection.close();
         }
         switch (result) {
-            case SseOutcome.Failed f -> LOG.info("{}: stream failed: {}", target, f.error().getMessage());
+            // debug: the owner of the stream gets the failure in onClosed and decides how loud to be
+            case SseOutcome.Failed f -> LOG.debug("{}: stream failed: {}", target, f.error().getMessage());
             case SseOutcome.Ended e -> LOG.debug("{}: stream ended ({})", target, e.reason());
             case SseOutcome.Cancelled c -> LOG.debug("{}: stream cancelled", target);
         }
