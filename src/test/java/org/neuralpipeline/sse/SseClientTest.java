@@ -163,6 +163,32 @@ class SseClientTest {
     }
 
     @Test
+    void getFollowsARedirect() {
+        server.enqueue(Reply.status(307).header("Location", server.url("/moved")),
+                Reply.eventStream().write("data: here\n\n"));
+
+        connect(SseRequest.get(server.url("/events")), FAST.withMaxRetries(0));
+
+        handler.calls.next(Open.class);
+        assertThat(handler.nextEvent().data()).isEqualTo("here");
+        assertThat(handler.nextClosed()).isEqualTo(new SseOutcome.Ended(SseOutcome.Reason.END_OF_STREAM));
+        assertThat(server.requests().next().uri()).isEqualTo("/events");
+        RecordedRequest moved = server.requests().next();
+        assertThat(moved.uri()).isEqualTo("/moved");
+        assertThat(moved.header("Accept")).isEqualTo("text/event-stream");
+    }
+
+    @Test
+    void postDoesNotFollowARedirect() {
+        server.enqueue(Reply.status(307).header("Location", server.url("/moved")));
+
+        connect(SseRequest.post(server.url("/events"), "{}"), FAST);
+
+        assertThat(handler.nextFailure().getMessage()).startsWith("HTTP 307");
+        server.requests().next();
+    }
+
+    @Test
     void noContentEndsTheStreamWithoutReconnecting() {
         server.enqueue(Reply.status(204));
 
