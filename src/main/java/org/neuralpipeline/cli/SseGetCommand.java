@@ -43,8 +43,8 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: 0 when the stream ended normally (HTTP 204, or the body ended with retries off); 1 when
  * it failed (network error after the retries, a non-2xx status, a Content-Type other than
- * text/event-stream); 2 for bad arguments; 65 when the stream broke a parser limit (as {@code sse parse});
- * 74 when the {@code -d @FILE} cannot be read; 130 after Ctrl-C.
+ * text/event-stream); 2 for bad arguments; 65 when the stream itself was unusable (a parser limit, as
+ * {@code sse parse}); 74 when the {@code -d @FILE} cannot be read; 130 after Ctrl-C.
  */
 @Command(name = "get", mixinStandardHelpOptions = true,
         description = {"Connect to an event stream and print its events as NDJSON, one line each, as they arrive.",
@@ -186,7 +186,7 @@ final class SseGetCommand implements Callable<Integer> {
     }
 
     private CliException failure(SseClientException error) {
-        int code = error.kind() == SseClientException.Kind.STREAM_LIMIT ? ExitCodes.DATA : ExitCodes.FAILURE;
+        int code = error.kind() == SseClientException.Kind.BAD_STREAM ? ExitCodes.DATA : ExitCodes.FAILURE;
         return new CliException(code, url + ": " + error.getMessage());
     }
 

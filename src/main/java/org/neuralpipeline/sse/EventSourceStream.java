@@ -160,8 +160,6 @@ final class EventSourceStream implements SseSubscription, SseListener {
             finish(new SseOutcome.Cancelled());
             return;
         }
-        Connection c = new Connection();
-        connection = c;
         RequestOptions ro = new RequestOptions()
                 .setMethod(request.method())
                 .setAbsoluteURI(request.uri().toString())
@@ -177,8 +175,16 @@ final class EventSourceStream implements SseSubscription, SseListener {
         });
         String id = lastEventId;
         if (!id.isEmpty()) {
+            if (!SseRequest.isHeaderSafe(id)) {
+                // Vert.x (rightly) refuses it; sending no ID instead would replay the stream from the start
+                fail(Kind.BAD_STREAM, 0, "the stream's last event ID contains a control character and cannot "
+                        + "be sent in Last-Event-ID", null);
+                return;
+            }
             ro.putHeader(LAST_EVENT_ID, headerValue(id));
         }
+        Connection c = new Connection();
+        connection = c;
         LOG.debug("{}: connecting{}", target, id.isEmpty() ? "" : " (Last-Event-ID set)");
         Future<HttpClientRequest> obtained;
         try {
@@ -356,7 +362,7 @@ final class EventSourceStream implements SseSubscription, SseListener {
             } catch (SseLimitExceededException e) {
                 meters.parseErrors().increment();
                 close();
-                fail(Kind.STREAM_LIMIT, status, "stream rejected: " + e.getMessage(), e);
+                fail(Kind.BAD_STREAM, status, "stream rejected: " + e.getMessage(), e);
                 return;
             }
             lastEventId = parser.lastEventId();

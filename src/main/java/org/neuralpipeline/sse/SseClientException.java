@@ -22,8 +22,13 @@ public final class SseClientException extends RuntimeException {
         HTTP_STATUS,
         /** The server answered 2xx but not with {@code text/event-stream}: wrong URL or wrong server. */
         CONTENT_TYPE,
-        /** A line or an event exceeded the parser's limit: a broken or hostile stream. */
-        STREAM_LIMIT
+        /**
+         * The stream itself is unusable and would be again: a line or an event exceeded the parser's limit
+         * (the cause is the parser's {@link SseLimitExceededException}), or, when a reconnection was due,
+         * the stream had set an event ID that cannot be sent back in a {@code Last-Event-ID} header (a
+         * control character). A broken or hostile server.
+         */
+        BAD_STREAM
     }
 
     private final Kind kind;

@@ -189,6 +189,23 @@ class SseClientTest {
     }
 
     @Test
+    void eventIdThatCannotBeSentBackFailsInsteadOfReconnecting() {
+        // Vert.x refuses control characters in header values; before this check the reconnection threw
+        // inside a timer and the stream hung, never calling onClosed.
+        server.enqueue(Reply.eventStream().write("retry: 10\nid: a\u000bb\ndata: x\n\n").drop());
+
+        connect(SseRequest.get(server.url("/events")), FAST);
+
+        handler.calls.next(Open.class);
+        assertThat(handler.nextEvent().id()).isEqualTo("a\u000bb");
+        handler.nextReconnecting();
+        SseClientException error = handler.nextFailure();
+        assertThat(error.kind()).isEqualTo(Kind.BAD_STREAM);
+        assertThat(error.getMessage()).contains("Last-Event-ID");
+        server.requests().next();
+    }
+
+    @Test
     void noContentEndsTheStreamWithoutReconnecting() {
         server.enqueue(Reply.status(204));
 
@@ -396,7 +413,7 @@ class SseClientTest {
         handler.calls.next(Open.class);
         assertThat(handler.nextEvent().data()).isEqualTo("ok");
         SseClientException error = handler.nextFailure();
-        assertThat(error.kind()).isEqualTo(Kind.STREAM_LIMIT);
+        assertThat(error.kind()).isEqualTo(Kind.BAD_STREAM);
         assertThat(error.getCause()).isInstanceOf(SseLimitExceededException.class);
         assertThat(MeterSnapshot.of(registry))
                 .containsEntry(meter("neural_pipeline.sse.client.parse.errors"), 1.0)
