@@ -32,6 +32,8 @@ class ArchitectureTest {
                     "ratelimit", "broadcast", "ingest", "visual", "health", "structure")),
             Map.entry("gateway", Set.of("upstream", "cache", "ratelimit", "openai", "sse", "observability", "config")),
             Map.entry("upstream", Set.of("sse", "openai", "observability", "config")),
+            // the built-in model: an Upstream implementation with its package-private machinery
+            Map.entry("upstream.builtin", Set.of("upstream", "sse", "openai", "observability", "config")),
             Map.entry("broadcast", Set.of("sse", "observability", "config")),
             Map.entry("ingest", Set.of("broadcast", "sse", "observability", "config")),
             Map.entry("visual", Set.of("broadcast", "sse", "observability", "config")),
