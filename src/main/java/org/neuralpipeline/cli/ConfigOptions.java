@@ -44,8 +44,8 @@ final class ConfigOptions {
 
     /** The effective configuration: these flags, then the environment, then the file, then the defaults. */
     LoadedConfig load() {
-        Cli root = (Cli) mixee.root().userObject();
-        String logFormat = root.logFormat == null ? null : root.logFormat.name().toLowerCase(Locale.ROOT);
+        String logFormat = mixee.root().userObject() instanceof Cli cli && cli.logFormat != null
+                ? cli.logFormat.name().toLowerCase(Locale.ROOT) : null;
         try {
             return ConfigLoader.loadWithOrigins(new ConfigFlags(config, host, port, upstreams, logFormat),
                     System.getenv());

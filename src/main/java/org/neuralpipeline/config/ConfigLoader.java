@@ -122,6 +122,7 @@ public final class ConfigLoader {
     }
 
     private LoadedConfig resolve(ConfigFile.Contents file, ConfigFlags flags) {
+        // layer 1: the file (auth.api_keys_env is resolved below, only if no variable replaces the keys)
         RawValue apiKeysEnv = file.settings().get(ConfigKeys.API_KEYS_ENV);
         if (apiKeysEnv != null && file.settings().containsKey(ConfigKeys.API_KEYS)) {
             throw new ConfigException(apiKeysEnv.label(), apiKeysEnv.value(),
@@ -129,6 +130,7 @@ public final class ConfigLoader {
         }
         settings.putAll(file.settings());
         settings.remove(ConfigKeys.API_KEYS_ENV);
+        // layer 2: the environment
         for (ConfigKeys.Key key : ConfigKeys.KEYS) {
             String value = key.env() == null ? null : env.get(key.env());
             if (isSet(value)) {
@@ -139,6 +141,7 @@ public final class ConfigLoader {
         if (apiKeysEnv != null && !settings.containsKey(ConfigKeys.API_KEYS)) {
             settings.put(ConfigKeys.API_KEYS, keysFrom(apiKeysEnv));
         }
+        // layer 3: the flags
         if (flags.host() != null) {
             settings.put("server.host", new RawValue(flags.host(), Origin.flag("--host"), "--host"));
         }
@@ -149,6 +152,7 @@ public final class ConfigLoader {
             settings.put("logging.format", new RawValue(flags.logFormat(), Origin.flag("--log-format"), "--log-format"));
         }
 
+        // then read each value as its type and build the records; upstreams are layered as a list
         Map<String, Origin> origins = new LinkedHashMap<>();
         settings.forEach((key, raw) -> origins.put(key, raw.origin()));
         List<Entry> entries = upstreams(file, flags, origins);

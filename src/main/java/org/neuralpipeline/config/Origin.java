@@ -1,5 +1,7 @@
 package org.neuralpipeline.config;
 
+import java.util.Locale;
+
 /**
  * Where an effective value came from, for {@code config print} and for error messages.
  *
@@ -27,6 +29,6 @@ public record Origin(Kind kind, String name) {
     /** {@code default}, {@code file my.yaml}, {@code env NEURAL_PIPELINE_SERVER_PORT}, {@code flag --port}. */
     @Override
     public String toString() {
-        return kind == Kind.DEFAULT ? name : kind.name().toLowerCase(java.util.Locale.ROOT) + " " + name;
+        return kind == Kind.DEFAULT ? name : kind.name().toLowerCase(Locale.ROOT) + " " + name;
     }
 }
