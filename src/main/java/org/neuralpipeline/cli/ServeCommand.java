@@ -3,11 +3,11 @@ package org.neuralpipeline.cli;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.neuralpipeline.app.Application;
-import org.neuralpipeline.config.ConfigException;
-import org.neuralpipeline.config.ServerConfig;
+import org.neuralpipeline.config.LoadedConfig;
+import org.neuralpipeline.config.PipelineConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code serve}: runs the HTTP service until interrupted (Ctrl-C or SIGTERM stops it cleanly). */
@@ -18,25 +18,17 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--host", paramLabel = "HOST", defaultValue = ServerConfig.DEFAULT_HOST,
-            description = "Address to listen on (default: ${DEFAULT-VALUE}). Use 0.0.0.0 to accept remote clients.")
-    String host;
-
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + ServerConfig.DEFAULT_PORT,
-            description = "TCP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
-    int port;
+    @Mixin
+    ConfigOptions options;
 
     @Override
     public Integer call() throws InterruptedException {
-        ServerConfig config;
-        try {
-            config = new ServerConfig(host, port);
-        } catch (ConfigException e) {
-            throw new CliException(ExitCodes.USAGE, e.getMessage());
-        }
+        LoadedConfig loaded = options.load();
+        ConfigOptions.applyLogFormat(loaded);
+        PipelineConfig config = loaded.config();
         Application app;
         try {
-            app = Application.start(config);
+            app = Application.start(config.server());
         } catch (Application.StartupException e) {
             throw new CliException(ExitCodes.FAILURE, e.getMessage());
         }
