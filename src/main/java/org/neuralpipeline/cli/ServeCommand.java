@@ -1,5 +1,6 @@
 package org.neuralpipeline.cli;
 
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.neuralpipeline.app.Application;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code serve}: runs the HTTP service until interrupted (Ctrl-C or SIGTERM stops it cleanly). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the service: health and Prometheus metrics on 127.0.0.1:8765 by default.")
+        description = "Run the gateway on 127.0.0.1:8765 by default: OpenAI-compatible /v1 API, health, metrics.")
 final class ServeCommand implements Callable<Integer> {
 
     @Spec
@@ -28,7 +29,7 @@ final class ServeCommand implements Callable<Integer> {
         PipelineConfig config = loaded.config();
         Application app;
         try {
-            app = Application.start(config.server());
+            app = Application.start(config);
         } catch (Application.StartupException e) {
             throw new CliException(ExitCodes.FAILURE, e.getMessage());
         }
@@ -37,8 +38,11 @@ final class ServeCommand implements Callable<Integer> {
             app.close();
             stopped.countDown();
         }, "shutdown"));
-        spec.commandLine().getOut().println("Neural Pipeline is running at " + app.url()
-                + "  (health: " + app.url() + "/health/live, metrics: " + app.url() + "/metrics; Ctrl-C stops)");
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Neural Pipeline is running at " + app.url() + "  (Ctrl-C stops)");
+        out.println("  models:  " + (app.served().isEmpty() ? "none yet" : String.join("; ", app.served())));
+        out.println("  try:     ./neural-pipeline chat \"Hello\"   or   curl " + app.url() + "/v1/models");
+        out.println("  health:  " + app.url() + "/health   metrics: " + app.url() + "/metrics");
         spec.commandLine().getOut().flush();
         stopped.await();
         return ExitCodes.OK;
