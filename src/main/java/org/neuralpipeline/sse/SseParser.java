@@ -398,7 +398,8 @@ public final class SseParser {
     }
 
     private SseLimitExceededException eventTooBig() {
-        return new SseLimitExceededException("event too big: its data exceeds maxEventBytes=" + maxEventBytes + " bytes");
+        return new SseLimitExceededException(
+                "event too big: its data exceeds maxEventBytes=" + maxEventBytes + " bytes");
     }
 
     private void eventField(byte[] b, int from, int length) {
