@@ -136,6 +136,12 @@ final class ChatExchange implements StreamSink {
         if (event instanceof StreamEvent.Role) {
             return; // the writer emits exactly one role chunk before the first real event
         }
+        if (event instanceof StreamEvent.Failure) {
+            // onFailure follows with the same error: it alone decides between failover, an HTTP status and
+            // the one error event; relaying this too would send the upstream's raw error first, and would
+            // commit the answer (no failover, 200) for an upstream that failed before its first token
+            return;
+        }
         if (!answerStarted) {
             answerStarted = true;
             beginAnswer();
