@@ -99,6 +99,40 @@ public final class TestGateway implements AutoCloseable {
         return values;
     }
 
+    /**
+     * The value of the series {@code name} whose labels are exactly {@code labels} (name, value, …, in any
+     * order), or 0 when there is no such series yet.
+     */
+    public double metric(String name, String... labels) {
+        return metric(metrics(), name, labels);
+    }
+
+    /** {@link #metric(String, String...)} on a scrape already taken. */
+    public static double metric(Map<String, Double> scrape, String name, String... labels) {
+        java.util.Set<String> wanted = new java.util.TreeSet<>();
+        for (int i = 0; i < labels.length; i += 2) {
+            wanted.add(labels[i] + "=\"" + labels[i + 1] + "\"");
+        }
+        for (Map.Entry<String, Double> e : scrape.entrySet()) {
+            String key = e.getKey();
+            int brace = key.indexOf('{');
+            String series = brace < 0 ? key : key.substring(0, brace);
+            java.util.Set<String> has = new java.util.TreeSet<>();
+            if (brace >= 0) {
+                // label values here never contain commas or quotes
+                for (String label : key.substring(brace + 1, key.length() - 1).split(",")) {
+                    if (!label.isEmpty()) {
+                        has.add(label);
+                    }
+                }
+            }
+            if (series.equals(name) && has.equals(wanted)) {
+                return e.getValue();
+            }
+        }
+        return 0;
+    }
+
     /** The metric lines whose name starts with {@code prefix}, for failure messages and filtering. */
     public Map<String, Double> metrics(String prefix) {
         Map<String, Double> all = metrics();
