@@ -113,6 +113,12 @@ final class ChatExchange implements StreamSink {
             return;
         }
         current = candidates.next();
+        if (!answerStarted) {
+            // the id, created and fingerprint of the stream are those of the upstream that answers
+            completionId = null;
+            created = 0;
+            fingerprint = null;
+        }
         streamMeters = meters.stream(request.model(), current.name());
         call = current.streamChat(request, callContext, this);
     }
