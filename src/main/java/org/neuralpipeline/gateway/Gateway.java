@@ -204,8 +204,11 @@ public final class Gateway {
                             response.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("X-Accel-Buffering", "no");
                         }
                         response.putHeader(UPSTREAM_HEADER, upstream.name()).setChunked(true);
-                        answer.body().pipeTo(response).onComplete(done ->
-                                finishPlain(ctx, route, answer.status(), model, upstream.name(), received, null));
+                        // a client gone before the end of the body cancels the upstream request, as for chat
+                        response.closeHandler(v -> answer.call().cancel());
+                        answer.body().pipeTo(response).onComplete(done -> finishPlain(ctx, route,
+                                done.succeeded() ? answer.status() : 499, model, upstream.name(), received,
+                                done.succeeded() ? null : "client_closed_request"));
                     })
                     .onFailure(e -> {
                         ErrorResponses.ApiError error = e instanceof UpstreamException ue

@@ -78,6 +78,26 @@ class GatewayCancellationTest {
         assertGone();
     }
 
+    /** Regression: a pass-through stream kept the upstream generating after its client had gone. */
+    @Test
+    void clientDisconnectDuringAPassedThroughStreamCancelsTheUpstreamAndIsCounted499() throws IOException {
+        fake.enqueue(FakeModelServer.COMPLETIONS, Script.sse()
+                .event("{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"choices\":[{\"index\":0,\"text\":\"Hello\"}]}")
+                .pause(Duration.ofSeconds(30))
+                .done());
+
+        Socket client = gateway.client().socket("/v1/completions", "{\"model\":\"fake-model\",\"prompt\":\"x\","
+                + "\"stream\":true}");
+        GatewayClient.readUntil(client, "\"text\":\"Hello\"");
+        RecordedRequest upstream = fake.requests(FakeModelServer.COMPLETIONS).getLast();
+        client.close();
+
+        upstream.awaitConnectionClosed(BOUND);
+        TestGateway.await(BOUND, () -> gateway.metric("neural_pipeline_requests_total", "route", "/v1/completions",
+                "status", "499", "model", "fake-model", "upstream", "fake") == 1,
+                () -> gateway.metrics("neural_pipeline_requests").toString());
+    }
+
     private RecordedRequest lastChatRequest() {
         return fake.requests(FakeModelServer.CHAT).getLast();
     }
