@@ -277,6 +277,7 @@ final class ChatExchange implements StreamSink {
             record(200, error.code());
         } else {
             putCommonHeaders();
+            response.putHeader(Gateway.OVERHEAD_HEADER, millis(overheadNanos));
             ErrorResponses.send(response, error);
             record(error.status(), error.code());
         }
@@ -397,7 +398,7 @@ final class ChatExchange implements StreamSink {
                 request.stream(), firstTokenNanos, tokens, duration, overheadNanos, finishReason, errorCode));
     }
 
-    private static String millis(long nanos) {
+    static String millis(long nanos) {
         return String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6);
     }
 }

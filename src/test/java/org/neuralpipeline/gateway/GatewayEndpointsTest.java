@@ -138,6 +138,21 @@ class GatewayEndpointsTest {
     }
 
     @Test
+    void everyV1ResponseCarriesTheGatewayOverhead() {
+        List<HttpResponse<String>> responses = List.of(
+                gateway.client().get("/v1/models"),
+                gateway.client().post("/v1/embeddings", "{\"model\":\"shared-model\",\"input\":\"x\"}"),
+                gateway.client().post("/v1/embeddings", "{\"model\":\"builtin\",\"input\":\"x\"}"),
+                gateway.client().post("/v1/completions", "{\"model\":\"nope\",\"prompt\":\"x\"}"),
+                gateway.client().chat("not json"),
+                gateway.client().chat(chatBody("fake-model", false)));
+        for (HttpResponse<String> r : responses) {
+            assertThat(r.headers().firstValue("x-gateway-overhead-ms")).as(r.uri() + " " + r.statusCode())
+                    .hasValueSatisfying(v -> assertThat(v).matches("\\d+\\.\\d{3}"));
+        }
+    }
+
+    @Test
     void modelsListsTheUnionOfEveryUpstreamWithItsUpstreams() {
         HttpResponse<String> response = gateway.client().get("/v1/models");
         assertThat(response.statusCode()).isEqualTo(200);

@@ -156,6 +156,43 @@ class GatewayFailoverTest {
         assertThat(response.headers().firstValue("x-upstream")).hasValue("second");
     }
 
+    /** Keep-alives every 200 ms commit the headers long before the first upstream's 1 s deadline passes. */
+    private static TestGateway keptAlive() {
+        return TestGateway.start(TestGateway.config(TestGateway.upstream("first", first),
+                TestGateway.upstream("second", second)).withTimeouts(TestGateway.timeouts(Duration.ofSeconds(1),
+                        Duration.ofSeconds(5), Duration.ofSeconds(20), Duration.ofMillis(200))));
+    }
+
+    @Test
+    void failsOverAfterKeepAlivesCommittedTheHeadersAsLongAsNoTokenWasSent() {
+        first.enqueueChat(Script.transcript("openai.sse").fault(FaultMode.STALL_BEFORE_HEADERS));
+        try (TestGateway alive = keptAlive()) {
+            GatewayClient.Stream stream = alive.client().stream(chatBody(MODEL, true));
+            assertThat(stream.text()).startsWith(": keep-alive\n\n");
+            assertThat(stream.text().lines().filter(l -> l.startsWith(":"))).allMatch(": keep-alive"::equals);
+            // headers went out before anyone answered: they name the upstream that was awaited then (docs/API.md)
+            assertThat(stream.header("x-upstream")).isEqualTo("first");
+            List<JsonNode> chunks = stream.chunks();
+            assertThat(chunks).allMatch(c -> c.path("id").asText().equals("chatcmpl-B9xq1"));
+            assertThat(stream.data()).last().isEqualTo("[DONE]");
+            assertThat(stream.data()).noneMatch(d -> d.contains("\"error\""));
+        }
+    }
+
+    @Test
+    void whenEveryUpstreamFailsAfterKeepAlivesTheStreamEndsWithOneErrorEvent() {
+        first.enqueueChat(Script.transcript("openai.sse").fault(FaultMode.STALL_BEFORE_HEADERS));
+        second.enqueueChat(Script.transcript("openai.sse").fault(FaultMode.STALL_BEFORE_HEADERS));
+        try (TestGateway alive = keptAlive()) {
+            GatewayClient.Stream stream = alive.client().stream(chatBody(MODEL, true));
+            assertThat(stream.status()).isEqualTo(200);
+            List<String> data = stream.data();
+            assertThat(data).hasSize(1);
+            GatewayErrorsTest.assertErrorShape(GatewayClient.json(data.getFirst()), "upstream_error", "upstream_timeout");
+            assertThat(stream.text()).startsWith(": keep-alive\n\n").endsWith("\n\n");
+        }
+    }
+
     @Test
     void nonStreamingRequestsFailOverToo() {
         first.enqueueChat(Script.transcript("openai.sse").fault(FaultMode.HTTP_500));

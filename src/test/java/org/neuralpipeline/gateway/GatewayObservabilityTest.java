@@ -85,8 +85,8 @@ class GatewayObservabilityTest {
                 "upstream", "fake")).isEqualTo(3);
         assertThat(TestGateway.metric(m, "neural_pipeline_inter_token_latency_seconds_count", "model", fakeModel,
                 "upstream", "fake")).isEqualTo(2);
-        // a rejected request is not measured: only the stream's overhead
-        assertThat(TestGateway.metric(m, "neural_pipeline_gateway_overhead_seconds_count", "route", CHAT)).isEqualTo(1);
+        // the stream's overhead and the rejected request's (all of whose time is the gateway's)
+        assertThat(TestGateway.metric(m, "neural_pipeline_gateway_overhead_seconds_count", "route", CHAT)).isEqualTo(2);
         assertThat(TestGateway.metric(m, "neural_pipeline_gateway_overhead_seconds_sum", "route", CHAT)).isPositive();
         assertThat(TestGateway.metric(m, "neural_pipeline_active_streams")).isZero();
         assertThat(gateway.metrics("neural_pipeline_upstream_errors_total")).isEmpty();
