@@ -81,6 +81,24 @@ class GatewayBuiltinTest {
     }
 
     @Test
+    void concurrentStreamsAreIndependentAndLeaveNoActiveStream() {
+        List<GatewayClient.Stream> streams = new java.util.ArrayList<>();
+        for (int seed = 0; seed < 12; seed++) {
+            streams.add(gateway.client().stream(chatBody("builtin", true, "\"seed\":" + seed, "\"max_tokens\":30")));
+        }
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (GatewayClient.Stream s : streams) {
+            List<JsonNode> chunks = s.chunks();
+            assertThat(s.data()).last().isEqualTo("[DONE]");
+            assertThat(chunks).extracting(c -> c.path("id").asText()).containsOnly(chunks.getFirst().path("id").asText());
+            ids.add(chunks.getFirst().path("id").asText());
+        }
+        assertThat(ids).hasSize(12);
+        TestGateway.await(java.time.Duration.ofSeconds(5), () -> gateway.metric("neural_pipeline_active_streams") == 0,
+                () -> gateway.metrics("neural_pipeline_active").toString());
+    }
+
+    @Test
     void maxTokensEndsWithFinishReasonLengthAndUsageCountsThem() {
         List<JsonNode> chunks = gateway.client().stream(chatBody("builtin", true, "\"seed\":3", "\"max_tokens\":4",
                 "\"stream_options\":{\"include_usage\":true}")).chunks();

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.neuralpipeline.testing.FakeModelServer;
+import org.neuralpipeline.testing.FaultMode;
 import org.neuralpipeline.testing.GatewayClient;
 import org.neuralpipeline.testing.Script;
 import org.neuralpipeline.testing.TestGateway;
@@ -251,6 +252,37 @@ class GatewayDialectsTest {
         for (JsonNode chunk : relay("openai.sse", "\"logprobs\":true").chunks()) {
             assertThat(chunk.path("choices").get(0).path("logprobs").isNull()).as("upstream null stays null").isTrue();
         }
+    }
+
+    @Test
+    void anUpstreamThatIgnoresStreamAndAnswersJsonIsStillStreamedCanonically() {
+        fake.enqueueChat(Script.json(200, "{\"id\":\"chatcmpl-json\",\"object\":\"chat.completion\",\"created\":1751000000,"
+                + "\"model\":\"x\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Whole answer\"},"
+                + "\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,"
+                + "\"total_tokens\":5}}"));
+        GatewayClient.Stream stream = gateway.client().stream(chatBody(MODEL, true, USAGE));
+        assertThat(stream.data()).containsExactly(
+                chunk("chatcmpl-json", 1751000000, "{\"role\":\"assistant\",\"content\":\"\"}", "null"),
+                chunk("chatcmpl-json", 1751000000, "{\"content\":\"Whole answer\"}", "null"),
+                chunk("chatcmpl-json", 1751000000, "{}", "\"stop\""),
+                "{\"id\":\"chatcmpl-json\",\"object\":\"chat.completion.chunk\",\"created\":1751000000,\"model\":\""
+                        + MODEL + "\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}",
+                "[DONE]");
+    }
+
+    private static String chunk(String id, long created, String delta, String finish) {
+        return "{\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" + created + ",\"model\":\"" + MODEL
+                + "\",\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"logprobs\":null,\"finish_reason\":" + finish
+                + "}],\"usage\":null}";
+    }
+
+    @Test
+    void upstreamWritesSplitInsideACharacterOrPaddedWithCommentsChangeNothingForTheClient() {
+        String plain = relay("openai.sse").text();
+        fake.enqueueChat(Script.transcript("openai.sse").fault(FaultMode.SPLIT_MULTIBYTE));
+        assertThat(gateway.client().stream(chatBody(MODEL, true)).text()).isEqualTo(plain).contains("wörld 🌍");
+        fake.enqueueChat(Script.transcript("openai.sse").fault(FaultMode.KEEPALIVE_COMMENTS));
+        assertThat(gateway.client().stream(chatBody(MODEL, true)).text()).isEqualTo(plain);
     }
 
     @Test

@@ -72,6 +72,8 @@ class GatewayErrorsTest {
                         "upstream_protocol_error", "protocol"),
                 Arguments.of("llamacpp-error", Script.transcript("llamacpp-error.sse"), "upstream_error", "stream_error"),
                 Arguments.of("vllm-error", Script.transcript("vllm-error.sse"), "upstream_error", "stream_error"),
+                Arguments.of("llamacpp-legacy-error", Script.transcript("llamacpp-legacy-error.sse"), "upstream_error",
+                        "stream_error"),
                 Arguments.of("eof-without-finish", cutBeforeFinish(), "upstream_truncated", "truncated"));
     }
 
@@ -92,7 +94,7 @@ class GatewayErrorsTest {
         assertErrorShape(last, "upstream_error", code);
         assertThat(last.path("error").path("message").asText()).startsWith("upstream 'fake'");
         assertThat(data.subList(0, data.size() - 1)).as("tokens came first").anyMatch(d -> d.contains("\"content\":\"H")
-                || d.contains("\"content\":\"O") || d.contains("\"content\":\"Hello"));
+                || d.contains("\"content\":\"Once upon") || d.contains("\"content\":\"Sure"));
         assertThat(stream.text()).as("never a made-up stop").doesNotContain("\"finish_reason\":\"stop\"")
                 .endsWith("\n\n");
         TestGateway.await(Duration.ofSeconds(5), () -> gateway.metric("neural_pipeline_upstream_errors_total",
@@ -146,6 +148,15 @@ class GatewayErrorsTest {
         JsonNode body = GatewayClient.json(response.body());
         assertErrorShape(body, "invalid_request_error", "upstream_rejected");
         assertThat(body.path("error").path("message").asText()).contains("This model's maximum context length is 4096 tokens.");
+    }
+
+    @Test
+    void anUpstreamAnsweringWithAnotherContentTypeIs502ProtocolError() {
+        fake.enqueueChat(Script.of(200, "text/html").write("<html>proxy login</html>"));
+        HttpResponse<String> response = gateway.client().chat(chatBody("fake-model", true));
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertErrorShape(GatewayClient.json(response.body()), "upstream_error", "upstream_protocol_error");
+        assertThat(GatewayClient.json(response.body()).path("error").path("message").asText()).contains("text/html");
     }
 
     @Test

@@ -101,6 +101,18 @@ class GatewayRequestsTest {
     }
 
     @Test
+    void theClientsAuthorizationIsForwardedWhenConfiguredTo() {
+        try (TestGateway forwarding = TestGateway.start(TestGateway.config(TestGateway.upstream("open", open))
+                .withAuth(new AuthConfig(List.of(), true)))) {
+            int before = open.requests(FakeModelServer.CHAT).size();
+            assertThat(forwarding.client().chat(chatBody("fake-model", true), "Authorization", "Bearer client-own-token")
+                    .statusCode()).isEqualTo(200);
+            assertThat(open.requests(FakeModelServer.CHAT).get(before).header("Authorization"))
+                    .isEqualTo("Bearer client-own-token");
+        }
+    }
+
+    @Test
     void theUpstreamKeyNeverAppearsInAnyResponse() {
         String auth = "Bearer " + CLIENT_KEY;
         keyed.enqueueChat(Script.transcript("openai.sse").fault(FaultMode.HTTP_500));
