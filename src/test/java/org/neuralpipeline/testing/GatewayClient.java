@@ -223,15 +223,6 @@ public final class GatewayClient {
             }
         }
 
-        /** The next line that is not empty (events are separated by empty lines). */
-        public Line nextNonEmptyLine() {
-            Line line;
-            do {
-                line = nextLine();
-            } while (line.text().isEmpty());
-            return line;
-        }
-
         /** The whole body, waiting up to 10 s for its end. */
         public byte[] body() {
             try {

@@ -71,10 +71,6 @@ public final class TestGateway implements AutoCloseable {
         return body.append('}').toString();
     }
 
-    public Application app() {
-        return app;
-    }
-
     public String url() {
         return app.url();
     }
@@ -150,7 +146,6 @@ public final class TestGateway implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("not true within " + timeout + ": " + describe.get());
             }
-            Thread.onSpinWait();
             java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
         }
     }
