@@ -159,13 +159,19 @@ public final class Application implements AutoCloseable {
     /** Stops the server, the upstreams, then Vert.x. Safe to call twice. */
     @Override
     public void close() {
-        Future<Void> closed = server.close()
-                .eventually(() -> Future.join(pool.upstreams().stream().map(Upstream::close).toList()))
-                .eventually(() -> vertx.close());
         try {
-            closed.await(10, TimeUnit.SECONDS);
+            server.close()
+                    .eventually(() -> Future.join(pool.upstreams().stream().map(Upstream::close).toList()))
+                    .await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            LOG.warn("shutdown did not finish cleanly: {}", e.toString());
+            LOG.warn("shutdown of the server and upstreams did not finish cleanly: {}", e.toString());
+        }
+        try {
+            // not chained to the futures above: their callbacks run on an event loop that vertx.close() stops,
+            // so a close completed there would never be reported and close() would wait out its timeout
+            vertx.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("shutdown of Vert.x did not finish cleanly: {}", e.toString());
         }
         registry.close();
     }

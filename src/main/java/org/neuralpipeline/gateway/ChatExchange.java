@@ -113,6 +113,12 @@ final class ChatExchange implements StreamSink {
             return;
         }
         current = candidates.next();
+        if (!answerStarted) {
+            // the id, created and fingerprint of the stream are those of the upstream that answers
+            completionId = null;
+            created = 0;
+            fingerprint = null;
+        }
         streamMeters = meters.stream(request.model(), current.name());
         call = current.streamChat(request, callContext, this);
     }
@@ -135,6 +141,12 @@ final class ChatExchange implements StreamSink {
         long arrived = System.nanoTime();
         if (event instanceof StreamEvent.Role) {
             return; // the writer emits exactly one role chunk before the first real event
+        }
+        if (event instanceof StreamEvent.Failure) {
+            // onFailure follows with the same error: it alone decides between failover, an HTTP status and
+            // the one error event; relaying this too would send the upstream's raw error first, and would
+            // commit the answer (no failover, 200) for an upstream that failed before its first token
+            return;
         }
         if (!answerStarted) {
             answerStarted = true;
@@ -265,6 +277,7 @@ final class ChatExchange implements StreamSink {
             record(200, error.code());
         } else {
             putCommonHeaders();
+            response.putHeader(Gateway.OVERHEAD_HEADER, millis(overheadNanos));
             ErrorResponses.send(response, error);
             record(error.status(), error.code());
         }
@@ -385,7 +398,7 @@ final class ChatExchange implements StreamSink {
                 request.stream(), firstTokenNanos, tokens, duration, overheadNanos, finishReason, errorCode));
     }
 
-    private static String millis(long nanos) {
+    static String millis(long nanos) {
         return String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6);
     }
 }

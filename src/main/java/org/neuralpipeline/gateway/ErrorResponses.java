@@ -52,14 +52,16 @@ final class ErrorResponses {
 
     static ApiError upstream(String upstream, UpstreamException e) {
         String where = "upstream '" + upstream + "': ";
+        // the upstream clients' messages already start with "upstream '<name>'"; the gateway's own do not
+        String message = String.valueOf(e.getMessage());
+        String named = message.startsWith("upstream '" + upstream + "'") ? message : where + message;
         return switch (e.kind()) {
-            case REFUSED -> new ApiError(502, where + e.getMessage(), "upstream_error", null, "upstream_unreachable");
-            case TIMEOUT -> new ApiError(504, where + e.getMessage(), "upstream_error", null, "upstream_timeout");
-            case PROTOCOL -> new ApiError(502, where + e.getMessage(), "upstream_error", null, "upstream_protocol_error");
-            case TRUNCATED -> new ApiError(502, where + e.getMessage(), "upstream_error", null, "upstream_truncated");
-            case STREAM_ERROR -> new ApiError(502, where + e.getMessage(), "upstream_error", null, "upstream_error");
-            case UNSUPPORTED -> new ApiError(400, where + e.getMessage(), "invalid_request_error", null,
-                    "unsupported_by_upstream");
+            case REFUSED -> new ApiError(502, named, "upstream_error", null, "upstream_unreachable");
+            case TIMEOUT -> new ApiError(504, named, "upstream_error", null, "upstream_timeout");
+            case PROTOCOL -> new ApiError(502, named, "upstream_error", null, "upstream_protocol_error");
+            case TRUNCATED -> new ApiError(502, named, "upstream_error", null, "upstream_truncated");
+            case STREAM_ERROR -> new ApiError(502, named, "upstream_error", null, "upstream_error");
+            case UNSUPPORTED -> new ApiError(400, named, "invalid_request_error", null, "unsupported_by_upstream");
             case HTTP_STATUS -> fromStatus(where, e);
         };
     }

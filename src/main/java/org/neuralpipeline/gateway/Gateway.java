@@ -52,6 +52,8 @@ public final class Gateway {
     public static final String OVERHEAD_HEADER = "X-Gateway-Overhead-Ms";
     /** Which upstream answered. */
     public static final String UPSTREAM_HEADER = "X-Upstream";
+    /** Where the time a {@code /v1} request was received is kept in its routing context ({@code System.nanoTime()}). */
+    private static final String RECEIVED = "np.received";
     /** How long an unknown model waits before the catalogue is asked again. */
     private static final Duration REFRESH_ON_MISS_AFTER = Duration.ofSeconds(5);
 
@@ -72,11 +74,15 @@ public final class Gateway {
     /** Adds the {@code /v1} routes to {@code router}. */
     public void mount(Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
-        // Vert.x Web runs body handlers before user handlers; the body is bounded by the limit either way
-        router.post("/v1/chat/completions").handler(body).handler(this::authenticate).handler(this::chat);
-        router.get("/v1/models").handler(this::authenticate).handler(this::models);
-        router.post("/v1/completions").handler(body).handler(this::authenticate).handler(ctx -> forward(ctx, "/completions"));
-        router.post("/v1/embeddings").handler(body).handler(this::authenticate).handler(ctx -> forward(ctx, "/embeddings"));
+        // Vert.x Web runs body handlers before user handlers; the body is bounded by the limit either way.
+        // The request counts as received once its body is in: the client's upload is not the gateway's time.
+        router.post("/v1/chat/completions").handler(body).handler(Gateway::arrived).handler(this::authenticate)
+                .handler(this::chat);
+        router.get("/v1/models").handler(Gateway::arrived).handler(this::authenticate).handler(this::models);
+        router.post("/v1/completions").handler(body).handler(Gateway::arrived).handler(this::authenticate)
+                .handler(ctx -> forward(ctx, "/completions"));
+        router.post("/v1/embeddings").handler(body).handler(Gateway::arrived).handler(this::authenticate)
+                .handler(ctx -> forward(ctx, "/embeddings"));
         router.errorHandler(413, ctx -> reject(ctx, ErrorResponses.tooLarge(options.maxBodyBytes())));
     }
 
@@ -98,8 +104,19 @@ public final class Gateway {
         reject(ctx, ErrorResponses.unauthorized());
     }
 
+    private static void arrived(RoutingContext ctx) {
+        ctx.put(RECEIVED, System.nanoTime());
+        ctx.next();
+    }
+
+    /** When the request was received; now for one rejected before that (413). */
+    private static long received(RoutingContext ctx) {
+        Long received = ctx.get(RECEIVED);
+        return received != null ? received : System.nanoTime();
+    }
+
     private void chat(RoutingContext ctx) {
-        long received = System.nanoTime();
+        long received = received(ctx);
         ChatRequest request;
         try {
             request = ChatRequest.parse(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
@@ -138,7 +155,7 @@ public final class Gateway {
     }
 
     private void models(RoutingContext ctx) {
-        long received = System.nanoTime();
+        long received = received(ctx);
         ObjectNode root = OpenAiJson.MAPPER.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
@@ -151,13 +168,16 @@ public final class Gateway {
             ArrayNode served = m.putArray("upstreams");
             upstreams.forEach(served::add);
         });
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(root.toString());
-        finishPlain(ctx, "/v1/models", 200, "none", "none", received, null);
+        long overhead = System.nanoTime() - received; // all of it is the gateway's own time
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(OVERHEAD_HEADER, ChatExchange.millis(overhead))
+                .end(root.toString());
+        finishPlain(ctx, "/v1/models", 200, "none", "none", received, overhead, null);
     }
 
     /** {@code /v1/completions} and {@code /v1/embeddings}: passed through to the model's first upstream. */
     private void forward(RoutingContext ctx, String path) {
-        long received = System.nanoTime();
+        long received = received(ctx);
         String route = "/v1" + path;
         Buffer body = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
         String model;
@@ -192,8 +212,10 @@ public final class Gateway {
                 headers.set(HttpHeaders.ACCEPT, request.getHeader(HttpHeaders.ACCEPT));
             }
             headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
+            long beforeCall = System.nanoTime() - received;
             upstream.forward(new ForwardedRequest(request.method(), path, headers, body), callContext(ctx))
                     .onSuccess(answer -> {
+                        long answered = System.nanoTime();
                         HttpServerResponse response = ctx.response();
                         response.setStatusCode(answer.status());
                         String type = answer.headers().get(HttpHeaders.CONTENT_TYPE);
@@ -203,34 +225,45 @@ public final class Gateway {
                         if (type != null && type.startsWith("text/event-stream")) {
                             response.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("X-Accel-Buffering", "no");
                         }
-                        response.putHeader(UPSTREAM_HEADER, upstream.name()).setChunked(true);
-                        answer.body().pipeTo(response).onComplete(done ->
-                                finishPlain(ctx, route, answer.status(), model, upstream.name(), received, null));
+                        // the body is piped as it comes: the overhead is what happened before its first byte
+                        long overhead = beforeCall + System.nanoTime() - answered;
+                        response.putHeader(UPSTREAM_HEADER, upstream.name())
+                                .putHeader(OVERHEAD_HEADER, ChatExchange.millis(overhead))
+                                .setChunked(true);
+                        // a client gone before the end of the body cancels the upstream request, as for chat
+                        response.closeHandler(v -> answer.call().cancel());
+                        answer.body().pipeTo(response).onComplete(done -> finishPlain(ctx, route,
+                                done.succeeded() ? answer.status() : 499, model, upstream.name(), received, overhead,
+                                done.succeeded() ? null : "client_closed_request"));
                     })
                     .onFailure(e -> {
                         ErrorResponses.ApiError error = e instanceof UpstreamException ue
                                 ? ErrorResponses.upstream(upstream.name(), ue)
                                 : ErrorResponses.upstream(upstream.name(), UpstreamException.of(
                                         UpstreamException.Kind.REFUSED, String.valueOf(e.getMessage()), false));
-                        ErrorResponses.send(ctx.response().putHeader(UPSTREAM_HEADER, upstream.name()), error);
-                        finishPlain(ctx, route, error.status(), model, upstream.name(), received, error.code());
+                        long overhead = beforeCall;
+                        ErrorResponses.send(ctx.response().putHeader(UPSTREAM_HEADER, upstream.name())
+                                .putHeader(OVERHEAD_HEADER, ChatExchange.millis(overhead)), error);
+                        finishPlain(ctx, route, error.status(), model, upstream.name(), received, overhead,
+                                error.code());
                     });
         });
     }
 
     private void reject(RoutingContext ctx, ErrorResponses.ApiError error) {
-        long received = System.nanoTime();
-        ErrorResponses.send(ctx.response(), error);
-        finishPlain(ctx, ctx.normalizedPath(), error.status(), "none", "none", received, error.code());
+        long received = received(ctx);
+        long overhead = System.nanoTime() - received; // no upstream was involved: all of it is ours
+        ErrorResponses.send(ctx.response().putHeader(OVERHEAD_HEADER, ChatExchange.millis(overhead)), error);
+        finishPlain(ctx, ctx.normalizedPath(), error.status(), "none", "none", received, overhead, error.code());
     }
 
     private void finishPlain(RoutingContext ctx, String route, int status, String model, String upstream,
-            long received, String error) {
+            long received, long overheadNanos, String error) {
         long duration = System.nanoTime() - received;
-        meters.request(route, status, model, upstream, duration, -1);
+        meters.request(route, status, model, upstream, duration, overheadNanos);
         String id = ctx.get(CorrelationId.MDC_KEY);
         AccessLog.log(new AccessLog.Entry(id, ctx.request().method().name(), route, status, model, upstream, false,
-                -1, 0, duration, -1, null, error));
+                -1, 0, duration, overheadNanos, null, error));
     }
 
     /** Model ids for the start-up log: {@code model (upstream, …)}. */

@@ -301,7 +301,11 @@ public final class HttpUpstream implements Upstream {
                     headers.add(h.getKey(), h.getValue());
                 }
             }
-            promise.complete(new ForwardedResponse(response.statusCode(), headers, response));
+            promise.complete(new ForwardedResponse(response.statusCode(), headers, response, () -> {
+                if (!response.end().isComplete()) {
+                    response.request().reset(); // stops the upstream, which would otherwise keep generating
+                }
+            }));
         });
         return promise.future();
     }
