@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import org.neuralpipeline.openai.ChatRequest;
 import org.neuralpipeline.openai.OpenAiJson;
 
@@ -43,8 +42,8 @@ import org.neuralpipeline.openai.OpenAiJson;
  * <p>{@link #streamChat} always asks the server for a stream ({@code "stream": true}; with {@link
  * Settings#requestUsage()} also {@code stream_options.include_usage}) and normalises whatever dialect comes
  * back into canonical events ({@link DialectNormalizer}); see {@link ChatCall} for how a response and each
- * failure map to sink callbacks. {@link #models()} returns the configured list or discovers {@code GET
- * {base}/models} once and caches it. {@link #forward} passes other endpoints through as streams.
+ * failure map to sink callbacks. {@link #models()} asks {@code GET {base}/models} each time (liveness, and the
+ * discovered list when none is configured). {@link #forward} passes other endpoints through as streams.
  *
  * <p>Headers sent upstream: {@code Content-Type}, {@code Accept}, {@code X-Request-ID} (the call's request
  * id), the {@link CallContext#extraHeaders()} and, only when an API key is configured, {@code Authorization:
@@ -135,7 +134,6 @@ public final class HttpUpstream implements Upstream {
     private final Settings settings;
     private final Vertx vertx;
     private final HttpClient client;
-    private final AtomicReference<Future<List<String>>> discovered = new AtomicReference<>();
 
     public HttpUpstream(Settings settings, Vertx vertx, HttpClient client) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -179,38 +177,28 @@ public final class HttpUpstream implements Upstream {
         }
     }
 
+    /**
+     * Asks {@code GET {base}/models} on every call (the pool calls it on each catalogue refresh), so a server
+     * that went away, or loaded another model, shows up within one refresh. With configured models the answer
+     * only proves the server is there: any HTTP answer counts, only a refused connection or a timeout fails.
+     */
     @Override
     public Future<List<String>> models() {
-        if (!settings.models().isEmpty()) {
-            return Future.succeededFuture(settings.models());
+        Future<List<String>> listed = fetchModels(DISCOVERY_TIMEOUT);
+        if (settings.models().isEmpty()) {
+            return listed;
         }
-        return discover(DISCOVERY_TIMEOUT);
+        return listed.transform(ar -> ar.succeeded() || answered(ar.cause())
+                ? Future.succeededFuture(settings.models())
+                : Future.failedFuture(ar.cause()));
     }
 
-    /**
-     * {@code GET {base}/models} once: a success is cached for the life of this upstream, a failure is not (the
-     * next call asks again); concurrent callers share one request.
-     */
-    Future<List<String>> discover(Duration timeout) {
-        while (true) {
-            Future<List<String>> current = discovered.get();
-            if (current != null && !current.failed()) {
-                return current;
-            }
-            Promise<List<String>> promise = Promise.promise();
-            if (discovered.compareAndSet(current, promise.future())) {
-                fetchModels(timeout).onComplete(ar -> {
-                    if (ar.failed()) {
-                        discovered.compareAndSet(promise.future(), null);
-                    }
-                    promise.handle(ar);
-                });
-                return promise.future();
-            }
-        }
+    private static boolean answered(Throwable failure) {
+        return failure instanceof UpstreamException e
+                && e.kind() != UpstreamException.Kind.REFUSED && e.kind() != UpstreamException.Kind.TIMEOUT;
     }
 
-    private Future<List<String>> fetchModels(Duration timeout) {
+    Future<List<String>> fetchModels(Duration timeout) {
         long millis = timeout.toMillis();
         RequestOptions options = options(HttpMethod.GET, "/models")
                 .setConnectTimeout(Math.min(millis, settings.connectTimeout().toMillis()))
@@ -310,10 +298,9 @@ public final class HttpUpstream implements Upstream {
         return promise.future();
     }
 
-    /** Nothing to release: the client is shared and owned by the caller; forgets discovered models. */
+    /** Nothing to release: the client is shared and owned by the caller. */
     @Override
     public Future<Void> close() {
-        discovered.set(null);
         return Future.succeededFuture();
     }
 

@@ -42,7 +42,7 @@ public final class LocalProbe {
 
     /**
      * Probes every candidate at once. Never fails: the result lists, in candidate order, an upstream (default
-     * settings, discovered models already cached) for each candidate that answered within {@code timeout}.
+     * settings) for each candidate that answered within {@code timeout}.
      */
     public static Future<List<HttpUpstream>> probe(Vertx vertx, HttpClient client, List<Candidate> candidates,
             Duration timeout) {
@@ -52,7 +52,7 @@ public final class LocalProbe {
             HttpUpstream upstream = new HttpUpstream(new HttpUpstream.Settings(candidate.name(), candidate.baseUrl()),
                     vertx, client);
             upstreams.add(upstream);
-            answers.add(upstream.discover(timeout)
+            answers.add(upstream.fetchModels(timeout)
                     .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .map(models -> true)
                     .otherwise(false));

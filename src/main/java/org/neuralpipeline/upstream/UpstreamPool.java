@@ -73,9 +73,20 @@ public final class UpstreamPool {
         refreshedAt = clock.get();
     }
 
-    /** The upstreams serving {@code model}, in priority order; empty when none does. */
+    /**
+     * The upstreams serving {@code model}: those that answered the last check first, in configured order,
+     * then the unreachable ones as a last resort (a server can be back before the next check). Empty when
+     * none serves it.
+     */
     public List<Upstream> select(String model) {
-        return byModel.getOrDefault(model, List.of());
+        List<Upstream> all = byModel.getOrDefault(model, List.of());
+        if (all.size() < 2 || all.stream().allMatch(u -> status.get(u.name()).reachable())) {
+            return all;
+        }
+        List<Upstream> ordered = new ArrayList<>(all.size());
+        all.stream().filter(u -> status.get(u.name()).reachable()).forEach(ordered::add);
+        all.stream().filter(u -> !status.get(u.name()).reachable()).forEach(ordered::add);
+        return ordered;
     }
 
     /** When the catalogue was last rebuilt. */
@@ -95,9 +106,9 @@ public final class UpstreamPool {
         return upstreams.stream().map(u -> status.get(u.name())).toList();
     }
 
-    /** Ready when at least one model can be served. */
+    /** Ready when an upstream that answered its last check serves at least one model. */
     public boolean ready() {
-        return !byModel.isEmpty();
+        return status.values().stream().anyMatch(s -> s.reachable() && !s.models().isEmpty());
     }
 
     /**

@@ -519,20 +519,29 @@ class HttpUpstreamTest {
     // ---- models ----
 
     @Test
-    void configuredModelsAreReturnedWithoutAsking() {
-        assertThat(await(upstream(null, List.of("a", "b"), true).models())).containsExactly("a", "b");
-        assertThat(server.requests(FakeModelServer.MODELS)).isEmpty();
+    void configuredModelsAreAnnouncedWhileTheServerAnswersAtAll() {
+        HttpUpstream upstream = upstream(null, List.of("a", "b"), true);
+        assertThat(await(upstream.models())).containsExactly("a", "b");
+        assertThat(server.requests(FakeModelServer.MODELS)).hasSize(1);
+
+        server.fault(FaultMode.HTTP_500); // an answer, even an error, proves the server is there
+        assertThat(await(upstream.models())).containsExactly("a", "b");
+
+        server.fault(FaultMode.REFUSE);
+        assertThat(awaitFailure(upstream.models())).isInstanceOfSatisfying(UpstreamException.class,
+                e -> assertThat(e.kind()).isEqualTo(UpstreamException.Kind.REFUSED));
     }
 
     @Test
-    void discoveredModelsAreAskedOnceAndCached() {
+    void discoveredModelsAreAskedAgainOnEveryCallSoNewModelsAppear() {
         server.models("qwen3:8b", "llama3.2:3b");
         HttpUpstream upstream = upstream("sk-k", List.of(), true);
-
-        assertThat(await(upstream.models())).containsExactly("qwen3:8b", "llama3.2:3b");
         assertThat(await(upstream.models())).containsExactly("qwen3:8b", "llama3.2:3b");
 
-        assertThat(server.requests(FakeModelServer.MODELS)).hasSize(1);
+        server.models("qwen3:8b", "gemma3:4b");
+        assertThat(await(upstream.models())).containsExactly("qwen3:8b", "gemma3:4b");
+
+        assertThat(server.requests(FakeModelServer.MODELS)).hasSize(2);
         assertThat(server.requests(FakeModelServer.MODELS).get(0).header("Authorization")).isEqualTo("Bearer sk-k");
     }
 

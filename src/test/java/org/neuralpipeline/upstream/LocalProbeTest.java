@@ -51,7 +51,7 @@ class LocalProbeTest {
             assertThat(found).extracting(HttpUpstream::name).containsExactly("lmstudio", "ollama");
             assertThat(await(found.get(0).models())).containsExactly("qwen2.5-7b-instruct");
             assertThat(await(found.get(1).models())).containsExactly("llama3.2:3b", "qwen3:8b");
-            assertThat(ollama.requests(FakeModelServer.MODELS)).as("the probe's answer is cached").hasSize(1);
+            assertThat(ollama.requests(FakeModelServer.MODELS)).as("the probe, then the listing").hasSize(2);
             assertThat(found.get(1).settings().baseUrl()).isEqualTo(ollama.baseUrl());
         }
     }
