@@ -66,6 +66,7 @@ final class ChatExchange implements StreamSink {
     private long created;
     private String fingerprint;
     private boolean sawUsage;
+    private boolean clientBehind;
 
     private long overheadNanos;
     private long firstTokenNanos = -1;
@@ -166,6 +167,9 @@ final class ChatExchange implements StreamSink {
                 ensureHeaders();
                 response.write(Buffer.buffer(bytes));
                 lastWriteNanos = System.nanoTime();
+                if (response.writeQueueFull()) {
+                    holdUpstream();
+                }
             }
         } else {
             aggregator.add(event);
@@ -183,7 +187,9 @@ final class ChatExchange implements StreamSink {
                 streamMeters.interTokenLatency().record(now - lastTokenNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
             }
             lastTokenNanos = now;
-            armIdle();
+            if (!clientBehind) {
+                armIdle();
+            }
         }
         overheadNanos += now - arrived;
     }
@@ -324,6 +330,29 @@ final class ChatExchange implements StreamSink {
             // failed over: the next upstream gets a fresh first-token deadline
             firstTokenTimer = vertx.setTimer(options.firstToken().toMillis(), id -> onDeadline(Deadline.FIRST_TOKEN));
         }
+    }
+
+    /**
+     * The client reads slower than the model writes: stop reading the upstream until the client drained,
+     * so TCP slows the model server instead of the gateway buffering the difference. The idle deadline is
+     * about the upstream's silence, which we now cause, so it waits too.
+     */
+    private void holdUpstream() {
+        if (clientBehind) {
+            return;
+        }
+        clientBehind = true;
+        call.pause();
+        cancelTimer(idleTimer);
+        idleTimer = -1;
+        response.drainHandler(v -> {
+            if (done || !clientBehind) {
+                return;
+            }
+            clientBehind = false;
+            call.resume();
+            armIdle();
+        });
     }
 
     private void armIdle() {

@@ -68,6 +68,8 @@ final class ChatCall implements UpstreamCall, SseListener {
     private HttpClientRequest request;
     private boolean responseEnded;
     private Buffer json;
+    private HttpClientResponse response;
+    private boolean paused;
 
     ChatCall(String upstream, Context context, StreamSink sink, int maxEventBytes) {
         this.upstream = upstream;
@@ -128,6 +130,10 @@ final class ChatCall implements UpstreamCall, SseListener {
             return;
         }
         HttpClientResponse response = ar.result();
+        this.response = response;
+        if (paused) {
+            response.pause();
+        }
         int status = response.statusCode();
         if (status / 100 != 2) {
             mode = Mode.ERROR_BODY;
@@ -294,6 +300,22 @@ final class ChatCall implements UpstreamCall, SseListener {
         terminated = true;
         resetIfOpen();
         sink.onFailure(failure);
+    }
+
+    @Override
+    public void pause() {
+        paused = true;
+        if (response != null) {
+            response.pause();
+        }
+    }
+
+    @Override
+    public void resume() {
+        paused = false;
+        if (response != null) {
+            response.resume();
+        }
     }
 
     private void resetIfOpen() {

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.neuralpipeline.openai.ChatRequest;
+import org.neuralpipeline.openai.StreamEvent;
 import org.neuralpipeline.testing.FakeModelServer;
 import org.neuralpipeline.testing.FaultMode;
 import org.neuralpipeline.testing.RecordedRequest;
@@ -514,6 +515,58 @@ class HttpUpstreamTest {
         assertThat(HttpUpstream.retryAfterSeconds("Wed, 31 Dec 2025 23:00:00 GMT", now)).isZero();
         assertThat(HttpUpstream.retryAfterSeconds("soon", now)).isEqualTo(-1);
         assertThat(HttpUpstream.retryAfterSeconds(null, now)).isEqualTo(-1);
+    }
+
+    // ---- backpressure ----
+
+    @Test
+    void aPausedCallStopsReadingTheUpstreamUntilResumed() throws Exception {
+        Script script = Script.sse().event("{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}");
+        for (int i = 0; i < 5_000; i++) {
+            script.event("{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"token " + i
+                    + " of a long answer that fills socket buffers\"}}]}");
+        }
+        script.event("{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}").done();
+        server.enqueueChat(script);
+
+        Context context = vertx.getOrCreateContext();
+        java.util.concurrent.atomic.AtomicInteger contents = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<UpstreamCall> call = new java.util.concurrent.atomic.AtomicReference<>();
+        CompletableFuture<Void> firstContent = new CompletableFuture<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        StreamSink sink = new StreamSink() {
+            @Override
+            public void onEvent(StreamEvent event) {
+                if (event instanceof StreamEvent.Content && contents.incrementAndGet() == 1) {
+                    call.get().pause(); // as the gateway does when its client's write queue is full
+                    firstContent.complete(null);
+                }
+            }
+
+            @Override
+            public void onEnd() {
+                ended.complete(null);
+            }
+
+            @Override
+            public void onFailure(UpstreamException failure) {
+                ended.completeExceptionally(failure);
+            }
+        };
+        context.runOnContext(v -> call.set(upstream().streamChat(request(CHAT), CallContext.of("req-bp"), sink)));
+        firstContent.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        // the rest of the buffer in hand is parsed; after that nothing more is read while paused
+        Thread.sleep(300);
+        int whilePaused = contents.get();
+        Thread.sleep(300);
+        assertThat(contents.get()).as("events delivered while paused").isEqualTo(whilePaused);
+        assertThat(whilePaused).isLessThan(5_000);
+        assertThat(ended).isNotDone();
+
+        context.runOnContext(v -> call.get().resume());
+        ended.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(contents.get()).isEqualTo(5_000);
     }
 
     // ---- models ----
