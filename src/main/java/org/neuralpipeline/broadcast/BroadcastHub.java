@@ -107,6 +107,9 @@ public final class BroadcastHub implements Publisher {
     // confined to the hub's context
     private final ReplayRing ring;
     private final Set<Viewer> viewers = new LinkedHashSet<>();
+    /** {@link #viewers} as an array for fan-out, rebuilt after a change: a close during fan-out is safe. */
+    private Viewer[] fanOut = new Viewer[0];
+    private boolean fanOutStale;
     private final List<Viewer> dirty = new ArrayList<>();
     private long heartbeatTimer = -1;
 
@@ -213,6 +216,7 @@ public final class BroadcastHub implements Publisher {
                 return;
             }
             viewers.add(v);
+            fanOutStale = true;
             if (since >= 0) {
                 long latest = ring.latest();
                 v.cursor = since > latest ? Math.max(1, ring.oldest()) : since + 1;
@@ -270,6 +274,11 @@ public final class BroadcastHub implements Publisher {
         return promise.future();
     }
 
+    /** Each viewer's queue length, on the hub's thread (tests: the bound holds). */
+    Future<List<Integer>> queueDepths() {
+        return onHub(() -> viewers.stream().map(v -> v.queue.size()).toList());
+    }
+
     // ---- the hub's thread ------------------------------------------------------------------------------
 
     private void drain() {
@@ -279,6 +288,10 @@ public final class BroadcastHub implements Publisher {
             pending = new ArrayDeque<>();
             drainScheduled = false;
         }
+        if (fanOutStale) {
+            fanOut = viewers.toArray(new Viewer[0]);
+            fanOutStale = false;
+        }
         for (Pending p : batch) {
             Frame frame = encode(p.seq(), p.message(), p.nanos());
             if (frame == null) {
@@ -286,7 +299,7 @@ public final class BroadcastHub implements Publisher {
             }
             ring.add(frame);
             meters.published(frame.type());
-            for (Viewer v : viewers) {
+            for (Viewer v : fanOut) {
                 if (v.cursor == 0 && !v.closed && v.filter.matches(frame)) {
                     offer(v, frame);
                 }
@@ -441,6 +454,7 @@ public final class BroadcastHub implements Publisher {
         }
         v.closed = true;
         viewers.remove(v);
+        fanOutStale = true;
         int queued = v.queue.size();
         if (queued > 0) {
             meters.queued(-queued);
