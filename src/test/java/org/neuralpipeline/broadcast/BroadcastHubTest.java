@@ -223,6 +223,35 @@ class BroadcastHubTest {
                 .containsEntry("neural_pipeline.broadcast.viewers{transport=websocket}", 1.0);
     }
 
+    /**
+     * Symptom: with the close policy, the healthy viewer stopped receiving anything once a slow viewer that had
+     * subscribed before it was closed: the close removed it from the set the fan-out was iterating, and the
+     * ConcurrentModificationException ended the drain.
+     */
+    @Test
+    void aViewerClosedDuringFanOutDoesNotStopDeliveryToTheOthers() {
+        hub(1000, 10, SlowViewerPolicy.CLOSE, 10, 100);
+        FakeSubscriber slow = new FakeSubscriber();
+        FakeSubscriber healthy = new FakeSubscriber();
+        subscribe(slow, -1);
+        subscribe(healthy, -1);
+        slow.stall();
+        hub.publish(TestMessage.token("first"));
+        settle();
+        await(hub.onHub(() -> {
+            for (int i = 0; i < 20; i++) {
+                hub.publish(TestMessage.token("t" + i));
+            }
+            return null;
+        }));
+        settle();
+        assertThat(slow.closeCode()).isEqualTo(BroadcastHub.CLOSE_SLOW);
+        assertThat(healthy.received()).hasSize(21);
+        hub.publish(TestMessage.token("after"));
+        settle();
+        assertThat(healthy.received()).hasSize(22);
+    }
+
     @Test
     void viewersBeyondTheMaximumAreRefused() {
         hub(1000, 100, SlowViewerPolicy.DROP_OLDEST, 2, 100);
