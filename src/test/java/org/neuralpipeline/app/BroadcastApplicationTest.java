@@ -24,6 +24,7 @@ import org.neuralpipeline.config.BuiltinConfig;
 import org.neuralpipeline.sse.SseEvent;
 import org.neuralpipeline.sse.SseParser;
 import org.neuralpipeline.testing.EventRecorder;
+import org.neuralpipeline.testing.SchemaCheck;
 
 /** The whole service: a chat through the gateway (built-in model, unpaced) shows up token by token on both streams. */
 class BroadcastApplicationTest {
@@ -130,6 +131,9 @@ class BroadcastApplicationTest {
             }
         }
         assertThat(tokens.toString()).as("every token of the answer, in order").isEqualTo(content.toString());
+        for (JsonNode m : viaWs) {
+            assertThat(SchemaCheck.violations(m)).as("docs/schemas for %s", m).isEmpty();
+        }
         assertThat(position).isGreaterThan(1);
         JsonNode last = viaWs.getLast();
         assertThat(last.path("outcome").asText()).isEqualTo("finished");

@@ -17,6 +17,7 @@ import org.neuralpipeline.config.BroadcastConfig.SlowViewerPolicy;
 import org.neuralpipeline.observability.Metrics;
 import org.neuralpipeline.testing.ManualClock;
 import org.neuralpipeline.testing.MeterSnapshot;
+import org.neuralpipeline.testing.SchemaCheck;
 
 /** The hub in memory: fake subscribers whose sockets the test stalls and releases, a clock the test moves. */
 class BroadcastHubTest {
@@ -73,6 +74,14 @@ class BroadcastHubTest {
             return future.await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new AssertionError(e);
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode json(String text) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+        } catch (Exception e) {
+            throw new AssertionError(text, e);
         }
     }
 
@@ -195,6 +204,7 @@ class BroadcastHubTest {
         assertThat(got.getLast()).matches("\\{\"message_type\":\"Dropped\",\"timestamp\":[0-9.E]+,\"count\":41,"
                 + "\"reason\":\"slow_viewer\"}");
         assertThat(meters()).containsEntry("neural_pipeline.broadcast.queued.messages{}", 0.0);
+        assertThat(SchemaCheck.violations(json(got.getLast()))).isEmpty();
     }
 
     @Test
@@ -341,6 +351,7 @@ class BroadcastHubTest {
         subscribe(s, 5); // wants 6..30; the ring holds 21..30
         List<String> got = s.received();
         assertThat(got.getFirst()).contains("\"count\":15,\"reason\":\"replay_window\"");
+        assertThat(SchemaCheck.violations(json(got.getFirst()))).isEmpty();
         assertThat(got.subList(1, got.size())).hasSize(10).first().asString().contains("\"t21\"");
         assertThat(meters()).containsEntry("neural_pipeline.broadcast.dropped{reason=replay_window}", 15.0);
     }
