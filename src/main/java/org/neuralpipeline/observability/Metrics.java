@@ -67,9 +67,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <tr><td>{@code neural_pipeline_broadcast_deliveries_total}</td><td>counter</td><td>{@code transport}</td>
  *       <td>messages written to a viewer's socket</td></tr>
  *   <tr><td>{@code neural_pipeline_broadcast_dropped_total}</td><td>counter</td><td>{@code reason}</td>
- *       <td>messages a viewer did not get: {@code slow_viewer} (dropped from its queue), {@code queue_full}
- *       (queued when it was closed as too slow), {@code replay_window} (older than the replay ring on resume),
- *       {@code hub_overloaded} (not accepted at all)</td></tr>
+ *       <td>messages a viewer did not get: {@code slow_viewer} (dropped from its queue), {@code viewer_closed}
+ *       (queued when it was closed as slow or stale), {@code replay_window} (older than the replay ring on
+ *       resume), {@code hub_overloaded} (not accepted at all), {@code encode_error}</td></tr>
  *   <tr><td>{@code neural_pipeline_broadcast_queued_messages}</td><td>gauge</td><td></td>
  *       <td>messages waiting in all viewers' queues</td></tr>
  *   <tr><td>{@code neural_pipeline_broadcast_queue_depth}</td><td>summary</td><td></td>
