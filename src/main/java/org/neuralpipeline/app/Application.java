@@ -154,6 +154,9 @@ public final class Application implements AutoCloseable {
 
     private void logWhatIsServed() {
         LOG.info("Neural Pipeline listening on {}", url());
+        LOG.info("broadcast: viewers on {}/ws and {}/v1/neural/stream; ingest {}", url().replace("http:", "ws:"), url(),
+                !config.broadcast().ingestEnabled() ? "off"
+                        : "on " + url() + "/v1/neural/events" + (socket == null ? "" : " and " + socket.path()));
         for (UpstreamPool.UpstreamStatus s : pool.status()) {
             if (s.reachable()) {
                 LOG.info("upstream {}: {} model(s): {}", s.name(), s.models().size(), String.join(", ", s.models()));

@@ -59,7 +59,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       <td>viewers connected: {@code websocket}, {@code sse}</td></tr>
  *   <tr><td>{@code neural_pipeline_broadcast_viewers_refused_total}</td><td>counter</td><td></td>
  *       <td>viewers refused because {@code broadcast.max_viewers} were connected</td></tr>
- *   <tr><td>{@code neural_pipeline_broadcast_viewers_closed_total}</td><td>counter</td><td>{@code transport, reason}</td>
+ *   <tr><td>{@code neural_pipeline_broadcast_viewers_closed_total}</td><td>counter</td>
+ *       <td>{@code transport, reason}</td>
  *       <td>viewers gone: {@code client} (it left), {@code slow}, {@code stale}, {@code shutdown}</td></tr>
  *   <tr><td>{@code neural_pipeline_broadcast_messages_published_total}</td><td>counter</td><td>{@code type}</td>
  *       <td>messages numbered and encoded by the hub, by {@code message_type} (the first

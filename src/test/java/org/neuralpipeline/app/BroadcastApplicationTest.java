@@ -8,7 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -79,16 +79,17 @@ class BroadcastApplicationTest {
     void aChatThroughTheGatewayShowsUpTokenByTokenOnBothStreams() throws Exception {
         // since=0: every message from the first on, whether or not the viewer was registered before the chat
         EventRecorder<String> ws = new EventRecorder<>();
-        WebSocket socket = webSockets.connect(app.port(), "127.0.0.1", "/ws?since=0")
-                .await(10, TimeUnit.SECONDS);
-        socket.textMessageHandler(ws::record);
+        ClientWebSocket socket = webSockets.webSocket();
+        socket.textMessageHandler(ws::record); // before connecting: the replay may arrive at once
+        socket.connect(app.port(), "127.0.0.1", "/ws?since=0").await(10, TimeUnit.SECONDS);
         EventRecorder<String> sse = new EventRecorder<>();
         SseParser parser = new SseParser(e -> sse.record(e.id() + " " + e.data()));
         HttpClientResponse stream = http.request(new RequestOptions().setMethod(HttpMethod.GET)
                         .setHost("127.0.0.1").setPort(app.port()).setURI("/v1/neural/stream")
                         .putHeader("Last-Event-ID", "0"))
-                .compose(r -> r.send()).await(10, TimeUnit.SECONDS);
-        stream.handler(b -> parser.feed(b.getBytes()));
+                .compose(r -> r.send())
+                .map(r -> r.handler(b -> parser.feed(b.getBytes()))) // on the event loop, before the body
+                .await(10, TimeUnit.SECONDS);
 
         HttpResponse<String> chat = HTTP.send(HttpRequest.newBuilder(URI.create(app.url() + "/v1/chat/completions"))
                 .header("Content-Type", "application/json")
@@ -162,9 +163,9 @@ class BroadcastApplicationTest {
     @Test
     void ingestedEventsReachViewersAndTheMetricsNameTheHub() throws Exception {
         EventRecorder<String> ws = new EventRecorder<>();
-        WebSocket socket = webSockets
-                .connect(app.port(), "127.0.0.1", "/ws?types=CompositorFrame").await(10, TimeUnit.SECONDS);
+        ClientWebSocket socket = webSockets.webSocket();
         socket.textMessageHandler(ws::record);
+        socket.connect(app.port(), "127.0.0.1", "/ws?types=CompositorFrame").await(10, TimeUnit.SECONDS);
         HttpResponse<String> posted;
         long deadline = System.nanoTime() + 10_000_000_000L;
         do { // the viewer registers asynchronously: post until it sees one

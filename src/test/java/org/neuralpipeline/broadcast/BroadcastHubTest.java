@@ -108,8 +108,9 @@ class BroadcastHubTest {
         assertThat(b.batches().getFirst().getFirst()).isSameAs(first);
         assertThat(new String(first.sse(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(
                 "id: 1\ndata: {\"seq\":1,\"message_type\":\"TokenVisualizationUpdate\",\"text\":\"hi\"}\n\n");
-        assertThat(meters()).containsEntry("neural_pipeline.broadcast.messages.published{type=TokenVisualizationUpdate}",
-                2.0).containsEntry("neural_pipeline.broadcast.deliveries{transport=websocket}", 2.0)
+        assertThat(meters())
+                .containsEntry("neural_pipeline.broadcast.messages.published{type=TokenVisualizationUpdate}", 2.0)
+                .containsEntry("neural_pipeline.broadcast.deliveries{transport=websocket}", 2.0)
                 .containsEntry("neural_pipeline.broadcast.viewers{transport=sse}", 1.0);
     }
 

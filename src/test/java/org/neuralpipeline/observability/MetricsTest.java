@@ -67,7 +67,8 @@ class MetricsTest {
         for (int i = 0; i < Metrics.MAX_TYPE_TAGS + 10; i++) {
             meters.published("Type" + i);
         }
-        assertThat(registry.scrape()).contains("neural_pipeline_broadcast_messages_published_total{type=\"other\"} 10.0")
+        assertThat(registry.scrape())
+                .contains("neural_pipeline_broadcast_messages_published_total{type=\"other\"} 10.0")
                 .doesNotContain("type=\"Type" + Metrics.MAX_TYPE_TAGS + "\"");
         registry.close();
     }

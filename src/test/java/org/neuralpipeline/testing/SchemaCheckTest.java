@@ -15,6 +15,7 @@ class SchemaCheckTest {
         assertThat(SchemaCheck.violations(JSON.readTree(
                 "{\"message_type\":\"Dropped\",\"timestamp\":\"now\",\"count\":0,\"reason\":\"x\",\"extra\":1}")))
                 .containsExactlyInAnyOrder("$.timestamp: \"now\" is not of type \"number\"", "$.count: 0 < 1",
-                        "$.reason: \"x\" is not one of [\"slow_viewer\",\"replay_window\"]", "$: undocumented field extra");
+                        "$.reason: \"x\" is not one of [\"slow_viewer\",\"replay_window\"]",
+                        "$: undocumented field extra");
     }
 }
