@@ -190,10 +190,9 @@
     let s = streams.get(requestId);
     if (!s) {
       s = {
-        id: requestId, model: '', upstream: '', text: '', rendered: 0, tokens: 0, ended: false, lastAt: 0,
+        id: requestId, model: '', upstream: '', text: '', rendered: 0, tokens: 0, ended: false, lastAt: now,
         finishReason: null, outcome: null, error: null, tokensPerSecond: null, meanProbability: null, entropy: null,
       };
-      s.lastAt = now;
       streams.set(requestId, s);
       evictStreams();
       listDirty = true;
@@ -408,9 +407,10 @@
     const delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2); // jitter: many viewers, one server
     attempt++;
     const until = Date.now() + delay;
-    const tick = () => {
+    const tick = () => { // after 3 failures in a row the server is probably down: say so, keep trying
       const left = Math.ceil((until - Date.now()) / 1000);
-      setConnection(attempt > 3 ? 'offline' : 'reconnecting', left > 0 ? `reconnecting in ${left} s` : 'reconnecting');
+      const text = left > 0 ? `reconnecting in ${left} s` : 'reconnecting';
+      setConnection(attempt >= 3 ? 'offline' : 'reconnecting', attempt >= 3 ? `offline, ${text}` : text);
     };
     tick();
     const countdown = setInterval(tick, 500);
