@@ -11,6 +11,8 @@
   const GRID = 256;                 // cells per side; hilbert_position is normalised to 0..1
   const FADE_MS = 6000;             // a lit cell fades to nothing over this time
   const FADE_SLOTS = 8192;          // lit cells remembered (a ring): 6 s at 1,365 tokens/s
+  const HALO = 0.4;                 // a lit cell glows on its four neighbours at this fraction of its strength
+  const OWN_CELL = 2;               // strength recorded for a token's own cell: no glow covers it
   const MAX_STREAMS = 12;           // streams kept; the oldest ended one goes first
   const MAX_TEXT = 24000;           // characters kept per stream; beyond, the start is cut to KEEP_TEXT
   const KEEP_TEXT = 16000;
@@ -106,6 +108,7 @@
     cell: new Int32Array(FADE_SLOTS),
     litAt: new Float64Array(FADE_SLOTS),
     activation: new Int16Array(FADE_SLOTS), // 0..255 for a measured probability, -1 for none
+    strength: new Float32Array(GRID * GRID), // per frame: the strongest glow painted on each cell
     next: 0,
     size: 0,
     lastLit: -Infinity,
@@ -142,7 +145,11 @@
     return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
   }
 
-  /** Draws every cell lit in the last FADE_MS, oldest first so that the newest wins; returns whether any is. */
+  /**
+   * Draws every cell lit in the last FADE_MS, oldest first so that the newest wins, each with a glow of
+   * HALO of its strength on its four neighbours (a single cell is only a couple of screen pixels); returns
+   * whether any cell is still lit.
+   */
   function drawGrid(now) {
     const live = now - grid.lastLit < FADE_MS;
     if (!live && !grid.forceDraw && !grid.drawnLive) {
@@ -152,6 +159,7 @@
     grid.drawnLive = live;
     const [br, bg, bb] = palette.bg;
     grid.pixels.fill(packed(br, bg, bb));
+    grid.strength.fill(0);
     const start = (grid.next - grid.size + FADE_SLOTS) % FADE_SLOTS;
     for (let n = 0; n < grid.size; n++) {
       const i = (start + n) % FADE_SLOTS;
@@ -167,12 +175,27 @@
       } else {
         r = palette.ramp[act * 3]; g = palette.ramp[act * 3 + 1]; b = palette.ramp[act * 3 + 2];
       }
-      grid.pixels[grid.cell[i]] = packed(
-        Math.round(br + (r - br) * a), Math.round(bg + (g - bg) * a), Math.round(bb + (b - bb) * a));
+      const cell = grid.cell[i];
+      const x = cell & (GRID - 1);
+      paint(cell, a, r, g, b, true);
+      const h = a * HALO;
+      if (x > 0) paint(cell - 1, h, r, g, b, false);
+      if (x < GRID - 1) paint(cell + 1, h, r, g, b, false);
+      if (cell >= GRID) paint(cell - GRID, h, r, g, b, false);
+      if (cell < GRID * (GRID - 1)) paint(cell + GRID, h, r, g, b, false);
     }
     grid.ctx.putImageData(grid.image, 0, 0);
     stats.gridDraws++;
     return live;
+  }
+
+  /** Blends colour (r, g, b) at strength a over the background; a glow never covers a stronger colour. */
+  function paint(cell, a, r, g, b, own) {
+    if (!own && a <= grid.strength[cell]) return;
+    grid.strength[cell] = own ? OWN_CELL : a;
+    const [br, bg, bb] = palette.bg;
+    grid.pixels[cell] = packed(
+      Math.round(br + (r - br) * a), Math.round(bg + (g - bg) * a), Math.round(bb + (b - bb) * a));
   }
 
   // ---------------------------------------------------------------- streams
@@ -180,7 +203,7 @@
   /** request_id -> stream; insertion order is age. */
   const streams = new Map();
   let selectedId = null;   // the stream whose text is shown
-  let followNewest = true; // until the user picks one, the newest stream is shown
+  let followNewest = true; // until the user picks one, the newest stream is shown (after the page's own chat)
   let wantedId = null;     // the request this page just started: select it when it shows up
   let listDirty = true;
   let textReset = true;
@@ -196,7 +219,7 @@
       streams.set(requestId, s);
       evictStreams();
       listDirty = true;
-      if (followNewest || requestId === wantedId) {
+      if (requestId === wantedId || (followNewest && !showingOwnChat())) {
         select(requestId, false);
       }
     }
@@ -223,6 +246,12 @@
       streams.delete(victim.id);
       listDirty = true;
     }
+  }
+
+  /** The page shows the stream of the prompt it sent, which is still running: newer streams wait. */
+  function showingOwnChat() {
+    const s = streams.get(selectedId);
+    return selectedId !== null && selectedId === wantedId && s !== undefined && !s.ended;
   }
 
   function select(requestId, byUser) {
@@ -485,7 +514,10 @@
       ui.meta.textContent = '';
       return;
     }
-    const parts = [`${s.model || 'unknown model'} via ${s.upstream || '?'}`, `${s.tokens.toLocaleString()} token${s.tokens === 1 ? '' : 's'}`];
+    const parts = [
+      `${s.model || 'unknown model'} via ${s.upstream || '?'}`,
+      `${s.tokens.toLocaleString()} token${s.tokens === 1 ? '' : 's'}`,
+    ];
     if (s.tokensPerSecond !== null) parts.push(`${s.tokensPerSecond.toFixed(1)} tokens/s`);
     if (s.meanProbability !== null) parts.push(`mean p ${s.meanProbability.toFixed(2)}`);
     if (s.entropy !== null) parts.push(`entropy ${s.entropy.toFixed(2)}`);
@@ -604,6 +636,7 @@
       status('Pick a model first (none is available yet).', true);
       return;
     }
+    ui.prompt.value = ''; // ready for the next one; given back if the server refuses this one
     chat(ui.model.value, prompt, ui.logprobs.checked);
   });
 
@@ -635,6 +668,7 @@
       if (wantedId && streams.has(wantedId)) select(wantedId, false);
       if (!res.ok) {
         status(`Error ${res.status}: ${await errorMessage(res)}`, true);
+        if (!ui.prompt.value) ui.prompt.value = prompt;
         return;
       }
       await readEvents(res.body, (data) => {
