@@ -35,6 +35,8 @@ final class FakeHub implements AutoCloseable {
     final EventRecorder<String> chats = new EventRecorder<>();
     private final AtomicLong seq = new AtomicLong(1_000);
     private final AtomicInteger chatIds = new AtomicInteger();
+    /** When set, a chat's stream is not ended on /ws: the test ends it, to see the page while it runs. */
+    volatile boolean holdStreamEnd;
 
     private FakeHub(Vertx vertx, HttpServer server) {
         this.vertx = vertx;
@@ -129,15 +131,18 @@ final class FakeHub implements AutoCloseable {
         List<String> messages = new ArrayList<>();
         messages.add(started(seq.incrementAndGet(), requestId));
         StringBuilder sse = new StringBuilder();
+        String chunk = "data: {\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\","
+                + "\"choices\":[{\"index\":0,";
         for (int i = 0; i < words.size(); i++) {
-            sse.append("data: {\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,")
-                    .append("\"delta\":{\"content\":").append(JSON.valueToTree(words.get(i)).toString()).append("},")
+            String content = JSON.valueToTree(words.get(i)).toString();
+            sse.append(chunk).append("\"delta\":{\"content\":").append(content).append("},")
                     .append("\"finish_reason\":null}]}\n\n");
             messages.add(token(seq.incrementAndGet(), requestId, words.get(i), 0.1 * (i + 1), 0.5, 0.9));
         }
-        sse.append("data: {\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,")
-                .append("\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
-        messages.add(ended(seq.incrementAndGet(), requestId, "stop"));
+        sse.append(chunk).append("\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+        if (!holdStreamEnd) {
+            messages.add(ended(seq.incrementAndGet(), requestId, "stop"));
+        }
         response.putHeader("Content-Type", "text/event-stream").putHeader("X-Request-ID", requestId)
                 .setChunked(true).write(sse.toString())
                 .compose(v -> {

@@ -136,7 +136,11 @@ class VisualPageTest {
     @Test
     void cellsFadeAway() throws Exception {
         hub.send(token(1, "r1", "x", 0.5, 0.5, 0.5));
-        page.waitFor("the cell to light", "(" + LIT_CELLS + ") === 1", WAIT, STATS);
+        page.waitFor("the cell and its glow on four neighbours to light", "(" + LIT_CELLS + ") === 5", WAIT, STATS);
+        int[] cell = pixel(128, 127);
+        int[] glow = pixel(129, 127);
+        assertThat(glow[0] + glow[1] + glow[2]).as("glow dimmer than the cell")
+                .isLessThan(cell[0] + cell[1] + cell[2]);
         long fadeMs = page.evaluateLong("window.visualShell.limits.FADE_MS");
         page.waitFor("the cell to fade", "(" + LIT_CELLS + ") === 0", Duration.ofMillis(fadeMs).plus(WAIT));
     }
@@ -200,6 +204,8 @@ class VisualPageTest {
         page.focus("prompt");
         page.type("Say hello");
         page.press("Enter");
+        page.waitFor("the prompt box cleared for the next prompt", "document.getElementById('prompt').value === ''",
+                WAIT);
 
         JsonNode request = FakeHub.JSON.readTree(hub.chats.next(WAIT));
         assertThat(request.get("model").asText()).isEqualTo("fake-model");
@@ -213,6 +219,24 @@ class VisualPageTest {
                 "document.getElementById('prompt-status').textContent");
         assertThat(page.evaluateString("document.activeElement.id")).isEqualTo("prompt");
         assertThat(page.consoleErrors()).isEmpty();
+    }
+
+    @Test
+    void keepsShowingItsOwnChatWhileItRunsThenFollowsTheNewestAgain() throws Exception {
+        page.waitFor("the model list", "document.getElementById('model').value === 'fake-model'", WAIT);
+        hub.holdStreamEnd = true;
+        page.focus("prompt");
+        page.type("Say hello");
+        page.press("Enter");
+        page.waitFor("its own stream", "window.visualShell.stats().selected === 'fake-request-1'", WAIT, STATS);
+
+        hub.send(started(100, "newcomer"), token(101, "newcomer", "x", 0.3, 0.3, null));
+        page.waitFor("the newcomer listed", "document.querySelectorAll('#stream-list button').length === 2", WAIT);
+        assertThat(stats().get("selected").asText()).isEqualTo("fake-request-1");
+
+        hub.send(ended(102, "fake-request-1", "stop"), started(103, "later"));
+        page.waitFor("the newest stream once its own ended", "window.visualShell.stats().selected === 'later'", WAIT,
+                STATS);
     }
 
     @Test
@@ -307,7 +331,10 @@ class VisualPageTest {
                 return { rgb: p.slice(0, 3), a: p.length > 3 ? p[3] : 1 };
               };
               const lum = (rgb) => {
-                const [r, g, b] = rgb.map((v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                const [r, g, b] = rgb.map((v) => {
+                  v /= 255;
+                  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+                });
                 return 0.2126 * r + 0.7152 * g + 0.0722 * b;
               };
               const background = (el) => {
@@ -338,7 +365,8 @@ class VisualPageTest {
                   check(n.parentElement, JSON.stringify(n.textContent.trim().slice(0, 30)));
                 }
               }
-              document.querySelectorAll('select, textarea, button, input').forEach((el) => check(el, el.id || el.tagName));
+              document.querySelectorAll('select, textarea, button, input')
+                  .forEach((el) => check(el, el.id || el.tagName));
               return failures;
             })()
             """;
