@@ -106,6 +106,12 @@ public final class Chromium implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + EXECUTABLE, e);
         }
+        // a test JVM that dies without close() must not leave a browser behind
+        Process started = process;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            started.descendants().forEach(ProcessHandle::destroyForcibly);
+            started.destroyForcibly();
+        }, "chromium-reaper"));
         Deque<String> log = new ArrayDeque<>();
         CompletableFuture<String> url = new CompletableFuture<>();
         Thread reader = new Thread(() -> readOutput(process, log, url), "chromium-output");
