@@ -36,6 +36,7 @@ final class ConfigKeys {
     static final String UPSTREAMS_ENV = "NEURAL_PIPELINE_UPSTREAMS";
     static final String API_KEYS = "auth.api_keys";
     static final String API_KEYS_ENV = "auth.api_keys_env";
+    static final String INGEST_TOKEN = "broadcast.ingest_token";
 
     /** Every option except the upstream list, in the order of the file. */
     static final List<Key> KEYS = List.of(
@@ -56,14 +57,28 @@ final class ConfigKeys {
             key("auth.forward_client_authorization"),
             // these two predate the file and keep their shorter names
             new Key("logging.format", "NEURAL_PIPELINE_LOG_FORMAT", false),
-            new Key("logging.log_prompts", "NEURAL_PIPELINE_LOG_PROMPTS", false));
+            new Key("logging.log_prompts", "NEURAL_PIPELINE_LOG_PROMPTS", false),
+            key("broadcast.queue_size"),
+            key("broadcast.backpressure_threshold"),
+            key("broadcast.slow_viewer_policy"),
+            key("broadcast.max_viewers"),
+            key("broadcast.replay_size"),
+            key("broadcast.heartbeat"),
+            key("broadcast.stale_timeout"),
+            key("broadcast.send_buffer"),
+            key("broadcast.state_every_tokens"),
+            key("broadcast.vocabulary_size"),
+            key("broadcast.hilbert_order"),
+            key("broadcast.ingest_enabled"),
+            key(INGEST_TOKEN),
+            key("broadcast.ingest_socket"));
 
     /** The keys of one entry of {@code upstreams}; {@code models} is a list. */
     static final List<String> UPSTREAM_KEYS = List.of("name", "url", "api_key_env", "models", "include_usage");
 
     /** Top-level keys in file order: the sections and the two top-level options. */
     static final List<String> TOP_LEVEL = List.of(
-            "server", "limits", "timeouts", UPSTREAMS, "probe_local", "builtin", "auth", "logging");
+            "server", "limits", "timeouts", UPSTREAMS, "probe_local", "builtin", "auth", "logging", "broadcast");
 
     private ConfigKeys() {
     }

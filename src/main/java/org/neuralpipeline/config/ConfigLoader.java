@@ -161,7 +161,7 @@ public final class ConfigLoader {
                 server(), limits(), timeouts(),
                 entries.stream().map(Entry::config).toList(),
                 bool("probe_local", PipelineConfig.DEFAULT_PROBE_LOCAL),
-                builtin(), auth(), logging()), entries);
+                builtin(), auth(), logging(), broadcast()), entries);
         return new LoadedConfig(config, origins);
     }
 
@@ -216,6 +216,34 @@ public final class ConfigLoader {
         String format = text("logging.format", LoggingConfig.DEFAULT_FORMAT);
         boolean logPrompts = bool("logging.log_prompts", LoggingConfig.DEFAULT_LOG_PROMPTS);
         return build(() -> new LoggingConfig(format, logPrompts));
+    }
+
+    private BroadcastConfig broadcast() {
+        int queueSize = integer("broadcast.queue_size", BroadcastConfig.DEFAULT_QUEUE_SIZE,
+                BroadcastConfig.COUNT_EXPECTED);
+        int threshold = integer("broadcast.backpressure_threshold", BroadcastConfig.DEFAULT_BACKPRESSURE_THRESHOLD,
+                BroadcastConfig.COUNT_EXPECTED);
+        RawValue rawPolicy = settings.get("broadcast.slow_viewer_policy");
+        BroadcastConfig.SlowViewerPolicy policy = rawPolicy == null ? BroadcastConfig.DEFAULT_SLOW_VIEWER_POLICY
+                : BroadcastConfig.SlowViewerPolicy.parse(rawPolicy.label(), (String) rawPolicy.value());
+        int maxViewers = integer("broadcast.max_viewers", BroadcastConfig.DEFAULT_MAX_VIEWERS,
+                BroadcastConfig.COUNT_EXPECTED);
+        int replaySize = integer("broadcast.replay_size", BroadcastConfig.DEFAULT_REPLAY_SIZE,
+                BroadcastConfig.REPLAY_EXPECTED);
+        Duration heartbeat = duration("broadcast.heartbeat", BroadcastConfig.DEFAULT_HEARTBEAT);
+        Duration stale = duration("broadcast.stale_timeout", BroadcastConfig.DEFAULT_STALE_TIMEOUT);
+        long sendBuffer = size("broadcast.send_buffer", BroadcastConfig.DEFAULT_SEND_BUFFER);
+        int stateEvery = integer("broadcast.state_every_tokens", BroadcastConfig.DEFAULT_STATE_EVERY_TOKENS,
+                BroadcastConfig.COUNT_EXPECTED);
+        int vocabulary = integer("broadcast.vocabulary_size", BroadcastConfig.DEFAULT_VOCABULARY_SIZE,
+                BroadcastConfig.VOCABULARY_EXPECTED);
+        int order = integer("broadcast.hilbert_order", BroadcastConfig.DEFAULT_HILBERT_ORDER,
+                BroadcastConfig.ORDER_EXPECTED);
+        boolean ingest = bool("broadcast.ingest_enabled", BroadcastConfig.DEFAULT_INGEST_ENABLED);
+        String token = text(ConfigKeys.INGEST_TOKEN, BroadcastConfig.DEFAULT_INGEST_TOKEN).strip();
+        String socket = text("broadcast.ingest_socket", BroadcastConfig.DEFAULT_INGEST_SOCKET);
+        return build(() -> new BroadcastConfig(queueSize, threshold, policy, maxViewers, replaySize, heartbeat, stale,
+                sendBuffer, stateEvery, vocabulary, order, ingest, token, socket));
     }
 
     /** {@code auth.api_keys_env: NAME} in the file: the keys in $NAME, which must be set (or auth would be off). */

@@ -57,6 +57,22 @@ final class ConfigYaml {
         section("logging");
         line("  format: " + c.logging().format(), "logging.format");
         line("  log_prompts: " + c.logging().logPrompts(), "logging.log_prompts");
+        section("broadcast");
+        BroadcastConfig b = c.broadcast();
+        line("  queue_size: " + b.queueSize(), "broadcast.queue_size");
+        line("  backpressure_threshold: " + b.backpressureThreshold(), "broadcast.backpressure_threshold");
+        line("  slow_viewer_policy: " + b.slowViewerPolicy().key(), "broadcast.slow_viewer_policy");
+        line("  max_viewers: " + b.maxViewers(), "broadcast.max_viewers");
+        line("  replay_size: " + b.replaySize(), "broadcast.replay_size");
+        line("  heartbeat: " + Values.formatDuration(b.heartbeat()), "broadcast.heartbeat");
+        line("  stale_timeout: " + Values.formatDuration(b.staleTimeout()), "broadcast.stale_timeout");
+        line("  send_buffer: " + Values.formatSize(b.sendBuffer()), "broadcast.send_buffer");
+        line("  state_every_tokens: " + b.stateEveryTokens(), "broadcast.state_every_tokens");
+        line("  vocabulary_size: " + b.vocabularySize(), "broadcast.vocabulary_size");
+        line("  hilbert_order: " + b.hilbertOrder(), "broadcast.hilbert_order");
+        line("  ingest_enabled: " + b.ingestEnabled(), "broadcast.ingest_enabled");
+        line("  ingest_token: " + scalar(b.ingestTokenRequired() ? AuthConfig.MASK : ""), ConfigKeys.INGEST_TOKEN);
+        line("  ingest_socket: " + scalar(b.ingestSocket()), "broadcast.ingest_socket");
         return out.toString();
     }
 

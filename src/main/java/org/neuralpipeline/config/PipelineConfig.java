@@ -18,14 +18,15 @@ import java.util.Map;
  * @param builtin    the built-in model
  * @param auth       client authentication
  * @param logging    log format and content
+ * @param broadcast  the broadcast hub, its viewers and ingest
  */
 public record PipelineConfig(ServerConfig server, LimitsConfig limits, TimeoutsConfig timeouts,
         List<UpstreamConfig> upstreams, boolean probeLocal, BuiltinConfig builtin, AuthConfig auth,
-        LoggingConfig logging) {
+        LoggingConfig logging, BroadcastConfig broadcast) {
     public static final boolean DEFAULT_PROBE_LOCAL = true;
     public static final PipelineConfig DEFAULTS = new PipelineConfig(ServerConfig.DEFAULTS, LimitsConfig.DEFAULTS,
             TimeoutsConfig.DEFAULTS, List.of(), DEFAULT_PROBE_LOCAL, BuiltinConfig.DEFAULTS, AuthConfig.DEFAULTS,
-            LoggingConfig.DEFAULTS);
+            LoggingConfig.DEFAULTS, BroadcastConfig.DEFAULTS);
 
     static final String UNIQUE_NAME_EXPECTED = "a name no other upstream uses";
 
@@ -37,6 +38,7 @@ public record PipelineConfig(ServerConfig server, LimitsConfig limits, TimeoutsC
         require(builtin, "builtin");
         require(auth, "auth");
         require(logging, "logging");
+        require(broadcast, "broadcast");
         upstreams = List.copyOf(upstreams);
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < upstreams.size(); i++) {
@@ -47,6 +49,13 @@ public record PipelineConfig(ServerConfig server, LimitsConfig limits, TimeoutsC
         }
     }
 
+    /** Without a broadcast section: its defaults. */
+    public PipelineConfig(ServerConfig server, LimitsConfig limits, TimeoutsConfig timeouts,
+            List<UpstreamConfig> upstreams, boolean probeLocal, BuiltinConfig builtin, AuthConfig auth,
+            LoggingConfig logging) {
+        this(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging, BroadcastConfig.DEFAULTS);
+    }
+
     private static void require(Object part, String key) {
         if (part == null) {
             throw new ConfigException(key, null, "a " + key + " section");
@@ -54,34 +63,38 @@ public record PipelineConfig(ServerConfig server, LimitsConfig limits, TimeoutsC
     }
 
     public PipelineConfig withServer(ServerConfig server) {
-        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging);
+        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging, broadcast);
     }
 
     public PipelineConfig withLimits(LimitsConfig limits) {
-        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging);
+        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging, broadcast);
     }
 
     public PipelineConfig withTimeouts(TimeoutsConfig timeouts) {
-        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging);
+        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging, broadcast);
     }
 
     public PipelineConfig withUpstreams(List<UpstreamConfig> upstreams) {
-        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging);
+        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging, broadcast);
     }
 
     public PipelineConfig withProbeLocal(boolean probeLocal) {
-        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging);
+        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging, broadcast);
     }
 
     public PipelineConfig withBuiltin(BuiltinConfig builtin) {
-        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging);
+        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging, broadcast);
     }
 
     public PipelineConfig withAuth(AuthConfig auth) {
-        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging);
+        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging, broadcast);
     }
 
     public PipelineConfig withLogging(LoggingConfig logging) {
-        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging);
+        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging, broadcast);
+    }
+
+    public PipelineConfig withBroadcast(BroadcastConfig broadcast) {
+        return new PipelineConfig(server, limits, timeouts, upstreams, probeLocal, builtin, auth, logging, broadcast);
     }
 }

@@ -118,7 +118,7 @@ class ConfigFileTest {
     @Test
     void unknownKeysAreErrorsListingTheValidOnes() {
         assertRejected("sever:\n  port: 1\n").hasMessage("sever: unknown key (expected: one of server, limits, "
-                + "timeouts, upstreams, probe_local, builtin, auth, logging; did you mean server?)");
+                + "timeouts, upstreams, probe_local, builtin, auth, logging, broadcast; did you mean server?)");
         assertRejected("timeouts:\n  frist_token: 5s\n").hasMessage("timeouts.frist_token: unknown key (expected: "
                 + "one of connect, first_token, idle, total, keep_alive; did you mean first_token?)");
         assertRejected("limits:\n  max_body: 1MiB\n")
@@ -135,7 +135,7 @@ class ConfigFileTest {
         assertRejected("builtin:\n  probe_local: true\n").hasMessage("builtin.probe_local: unknown key "
                 + "(expected: one of enabled, tokens_per_second; did you mean probe_local?)");
         assertRejected("host: 0.0.0.0\n").hasMessage("host: unknown key (expected: one of server, limits, timeouts, "
-                + "upstreams, probe_local, builtin, auth, logging; did you mean server.host?)");
+                + "upstreams, probe_local, builtin, auth, logging, broadcast; did you mean server.host?)");
     }
 
     @Test

@@ -85,6 +85,20 @@ class ConfigLoaderTest {
         env.put("NEURAL_PIPELINE_AUTH_FORWARD_CLIENT_AUTHORIZATION", "false");
         env.put("NEURAL_PIPELINE_LOG_FORMAT", "TEXT");
         env.put("NEURAL_PIPELINE_LOG_PROMPTS", "true");
+        env.put("NEURAL_PIPELINE_BROADCAST_QUEUE_SIZE", "500");
+        env.put("NEURAL_PIPELINE_BROADCAST_BACKPRESSURE_THRESHOLD", "50");
+        env.put("NEURAL_PIPELINE_BROADCAST_SLOW_VIEWER_POLICY", "close");
+        env.put("NEURAL_PIPELINE_BROADCAST_MAX_VIEWERS", "7");
+        env.put("NEURAL_PIPELINE_BROADCAST_REPLAY_SIZE", "0");
+        env.put("NEURAL_PIPELINE_BROADCAST_HEARTBEAT", "5s");
+        env.put("NEURAL_PIPELINE_BROADCAST_STALE_TIMEOUT", "1m");
+        env.put("NEURAL_PIPELINE_BROADCAST_SEND_BUFFER", "0");
+        env.put("NEURAL_PIPELINE_BROADCAST_STATE_EVERY_TOKENS", "4");
+        env.put("NEURAL_PIPELINE_BROADCAST_VOCABULARY_SIZE", "1000");
+        env.put("NEURAL_PIPELINE_BROADCAST_HILBERT_ORDER", "5");
+        env.put("NEURAL_PIPELINE_BROADCAST_INGEST_ENABLED", "false");
+        env.put("NEURAL_PIPELINE_BROADCAST_INGEST_TOKEN", "s3cret");
+        env.put("NEURAL_PIPELINE_BROADCAST_INGEST_SOCKET", "/run/np.sock");
         LoadedConfig loaded = load(null, ConfigFlags.NONE, env);
         assertThat(loaded.config()).isEqualTo(new PipelineConfig(
                 new ServerConfig("0.0.0.0", 9100),
@@ -96,7 +110,9 @@ class ConfigLoaderTest {
                 false,
                 new BuiltinConfig(false, 0),
                 new AuthConfig(List.of("k1", "k2"), false),
-                new LoggingConfig("text", true)));
+                new LoggingConfig("text", true),
+                new BroadcastConfig(500, 50, BroadcastConfig.SlowViewerPolicy.CLOSE, 7, 0, Duration.ofSeconds(5),
+                        Duration.ofMinutes(1), 0, 4, 1000, 5, false, "s3cret", "/run/np.sock")));
         for (ConfigKeys.Key key : ConfigKeys.KEYS) {
             if (key.env() != null) {
                 assertThat(loaded.origin(key.path())).as(key.path()).isEqualTo(new Origin(Origin.Kind.ENV, key.env()));

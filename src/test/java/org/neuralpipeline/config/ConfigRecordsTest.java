@@ -27,6 +27,53 @@ class ConfigRecordsTest {
         assertThat(d.auth()).isEqualTo(new AuthConfig(List.of(), false));
         assertThat(d.auth().required()).isFalse();
         assertThat(d.logging()).isEqualTo(new LoggingConfig("auto", false));
+        assertThat(d.broadcast()).isEqualTo(new BroadcastConfig(1000, 100, BroadcastConfig.SlowViewerPolicy.DROP_OLDEST,
+                10_000, 10_000, Duration.ofSeconds(30), Duration.ofMinutes(5), 65_536, 16, 65_536, 8, true, "", ""));
+    }
+
+    private static BroadcastConfig broadcast(int queue, int threshold, int replay, Duration heartbeat, Duration stale,
+            long sendBuffer, int order, String token) {
+        return new BroadcastConfig(queue, threshold, BroadcastConfig.SlowViewerPolicy.CLOSE, 10, replay, heartbeat,
+                stale, sendBuffer, 16, 65_536, order, true, token, "");
+    }
+
+    @Test
+    void broadcastLimitsAreCheckedWithTheirKeys() {
+        Duration s = Duration.ofSeconds(1);
+        Duration m = Duration.ofMinutes(1);
+        assertThatThrownBy(() -> broadcast(0, 1, 0, s, m, 0, 8, ""))
+                .hasMessage("broadcast.queue_size: 0 (expected: 1 to 1000000)");
+        assertThatThrownBy(() -> broadcast(10, 11, 0, s, m, 0, 8, ""))
+                .hasMessage("broadcast.backpressure_threshold: 11 (expected: 1 to broadcast.queue_size (10))");
+        assertThatThrownBy(() -> broadcast(10, 5, -1, s, m, 0, 8, ""))
+                .hasMessage("broadcast.replay_size: -1 (expected: 0 to 1000000 (0: no replay))");
+        assertThatThrownBy(() -> broadcast(10, 5, 0, Duration.ZERO, m, 0, 8, ""))
+                .hasMessage("broadcast.heartbeat: 0s (expected: more than 0)");
+        assertThatThrownBy(() -> broadcast(10, 5, 0, m, s, 0, 8, ""))
+                .hasMessage("broadcast.stale_timeout: 1s (expected: more than broadcast.heartbeat (60s))");
+        assertThatThrownBy(() -> broadcast(10, 5, 0, s, m, 1024, 8, ""))
+                .hasMessage("broadcast.send_buffer: 1KiB (expected: 0 (the OS default) or 4KiB to 16MiB)");
+        assertThatThrownBy(() -> broadcast(10, 5, 0, s, m, 0, 17, ""))
+                .hasMessage("broadcast.hilbert_order: 17 (expected: 1 to 16)");
+        assertThat(broadcast(1, 1, 0, s, m, 4096, 1, "").replaySize()).isZero();
+    }
+
+    @Test
+    void theIngestTokenIsNeverShown() {
+        Duration s = Duration.ofSeconds(1);
+        Duration m = Duration.ofMinutes(1);
+        assertThatThrownBy(() -> broadcast(10, 5, 0, s, m, 0, 8, "has space"))
+                .hasMessage("broadcast.ingest_token: \"****\" (expected: a token without spaces (empty: none))");
+        BroadcastConfig c = broadcast(10, 5, 0, s, m, 0, 8, "t0ken");
+        assertThat(c.ingestTokenRequired()).isTrue();
+        assertThat(c.toString()).doesNotContain("t0ken").contains("ingestToken=(masked)");
+    }
+
+    @Test
+    void slowViewerPolicyReadsItsFileNames() {
+        assertThat(BroadcastConfig.SlowViewerPolicy.parse("k", " Close ")).isEqualTo(BroadcastConfig.SlowViewerPolicy.CLOSE);
+        assertThatThrownBy(() -> BroadcastConfig.SlowViewerPolicy.parse("broadcast.slow_viewer_policy", "kick"))
+                .hasMessage("broadcast.slow_viewer_policy: \"kick\" (expected: drop_oldest or close)");
     }
 
     @Test

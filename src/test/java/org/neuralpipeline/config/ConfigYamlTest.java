@@ -68,6 +68,21 @@ class ConfigYamlTest {
                 logging:
                   format: auto
                   log_prompts: false
+                broadcast:
+                  queue_size: 1000
+                  backpressure_threshold: 100
+                  slow_viewer_policy: drop_oldest
+                  max_viewers: 10000
+                  replay_size: 10000
+                  heartbeat: 30s
+                  stale_timeout: 300s
+                  send_buffer: 64KiB
+                  state_every_tokens: 16
+                  vocabulary_size: 65536
+                  hilbert_order: 8
+                  ingest_enabled: true
+                  ingest_token: ""
+                  ingest_socket: ""
                 """);
     }
 
