@@ -164,49 +164,57 @@ final class FakeHub implements AutoCloseable {
         server.close().await(10, TimeUnit.SECONDS);
     }
 
-    // ---------------------------------------------------------------- the hub's messages, as documented
+    // ---------------------------------------------------------------- the hub's messages, as docs/schemas/ has them
 
+    /** A token at [x, y]; a null probability is sent as the hub does: activation 1.0 with source "none". */
     static String token(long seq, String requestId, String token, double x, double y, Double probability) {
         ObjectNode m = JSON.createObjectNode().put("seq", seq).put("message_type", "TokenVisualizationUpdate")
-                .put("timestamp", System.currentTimeMillis() / 1000.0);
+                .put("timestamp", now());
         ObjectNode p = m.putObject("payload");
-        p.put("current_token", token).put("token_id", (int) (x * 1000 + y))
-                .put("request_id", requestId).put("model", "fake-model").put("upstream", "fake")
-                .put("layer", 0).put("sequence_position", seq);
+        p.put("current_token", token).put("token_id", (int) Math.round(x * 1000 + y)).put("token_id_source", "hash");
         p.putArray("hilbert_position").add(x).add(y);
-        if (probability == null) {
-            p.putNull("activation");
-            p.put("activation_source", "none");
-        } else {
-            p.put("activation", probability);
-            p.put("activation_source", "logprob");
-        }
+        p.put("activation", probability == null ? 1.0 : probability)
+                .put("activation_source", probability == null ? "none" : "logprob");
+        p.putNull("layer");
+        p.put("sequence_position", seq).put("choice", 0).put("kind", "content")
+                .put("request_id", requestId).put("model", "fake-model").put("upstream", "fake");
         return m.toString();
     }
 
     static String started(long seq, String requestId) {
-        return JSON.createObjectNode().put("seq", seq).put("message_type", "StreamStarted")
-                .put("timestamp", System.currentTimeMillis() / 1000.0).put("request_id", requestId)
-                .put("model", "fake-model").put("upstream", "fake").toString();
+        return JSON.createObjectNode().put("seq", seq).put("message_type", "StreamStarted").put("timestamp", now())
+                .put("request_id", requestId).put("model", "fake-model").put("upstream", "fake").toString();
     }
 
     static String ended(long seq, String requestId, String finishReason) {
-        return JSON.createObjectNode().put("seq", seq).put("message_type", "StreamEnded")
-                .put("timestamp", System.currentTimeMillis() / 1000.0).put("request_id", requestId)
-                .put("model", "fake-model").put("upstream", "fake").put("finish_reason", finishReason).toString();
+        return JSON.createObjectNode().put("seq", seq).put("message_type", "StreamEnded").put("timestamp", now())
+                .put("request_id", requestId).put("model", "fake-model").put("upstream", "fake")
+                .put("outcome", "finished").put("finish_reason", finishReason).put("tokens", 5)
+                .put("duration_seconds", 0.25).toString();
+    }
+
+    static String failed(long seq, String requestId, String error) {
+        return JSON.createObjectNode().put("seq", seq).put("message_type", "StreamEnded").put("timestamp", now())
+                .put("request_id", requestId).put("model", "fake-model").put("upstream", "fake")
+                .put("outcome", "failed").put("error", error).put("tokens", 1).put("duration_seconds", 0.5)
+                .toString();
     }
 
     static String state(long seq, String requestId, double tokensPerSecond) {
         ObjectNode m = JSON.createObjectNode().put("seq", seq).put("message_type", "NeuralStateUpdate")
-                .put("timestamp", System.currentTimeMillis() / 1000.0).put("request_id", requestId)
-                .put("daemon_id", "fake").put("strength", 0.5);
-        m.putObject("data").put("tokens_per_second", tokensPerSecond).put("mean_probability", 0.42);
+                .put("timestamp", now()).put("daemon_id", "fake").put("strength", 0.42);
+        m.putObject("data").put("request_id", requestId).put("model", "fake-model").put("tokens", 16)
+                .put("tokens_per_second", tokensPerSecond).put("mean_probability", 0.42).put("final", false);
         return m.toString();
     }
 
+    /** Addressed to one viewer, so without a sequence number. */
     static String dropped(long count) {
-        return JSON.createObjectNode().put("seq", 0).put("message_type", "Dropped")
-                .put("timestamp", System.currentTimeMillis() / 1000.0).put("count", count)
+        return JSON.createObjectNode().put("message_type", "Dropped").put("timestamp", now()).put("count", count)
                 .put("reason", "slow_viewer").toString();
+    }
+
+    private static double now() {
+        return System.currentTimeMillis() / 1000.0;
     }
 }

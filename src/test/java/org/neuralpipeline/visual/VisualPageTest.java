@@ -3,6 +3,7 @@ package org.neuralpipeline.visual;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.neuralpipeline.visual.FakeHub.dropped;
 import static org.neuralpipeline.visual.FakeHub.ended;
+import static org.neuralpipeline.visual.FakeHub.failed;
 import static org.neuralpipeline.visual.FakeHub.started;
 import static org.neuralpipeline.visual.FakeHub.state;
 import static org.neuralpipeline.visual.FakeHub.token;
@@ -131,6 +132,30 @@ class VisualPageTest {
                 "document.getElementById('stream-meta').textContent.includes('ended: stop')", WAIT);
         assertThat(page.evaluateString("document.querySelector('#stream-list button').textContent"))
                 .isEqualTo("fake-modelfake · stop · …r1");
+    }
+
+    @Test
+    void eachStreamCanBeChosenWithTheKeyboardAndShowsHowItEnded() throws Exception {
+        hub.send(started(1, "r1"), token(2, "r1", "first", 0.1, 0.1, null), ended(3, "r1", "length"),
+                started(4, "r2"), token(5, "r2", "second", 0.2, 0.2, null), failed(6, "r2", "upstream 'x': reset"));
+        page.waitFor("both streams, newest first", "[...document.querySelectorAll('#stream-list button')]"
+                + ".map(b => b.textContent).join('|')"
+                + " === 'fake-modelfake · failed · …r2|fake-modelfake · length · …r1'",
+                WAIT, "document.getElementById('stream-list').textContent");
+        assertThat(page.evaluateString("document.getElementById('stream-meta').textContent"))
+                .endsWith("ended: failed · upstream 'x': reset");
+
+        page.evaluate("document.querySelector('#stream-list button[data-request-id=\"r1\"]').focus()");
+        page.press("Enter");
+        page.waitFor("the first stream's text", "document.getElementById('stream-text').textContent === 'first'",
+                WAIT, STATS);
+        assertThat(page.evaluateString("document.querySelector('button[aria-pressed=\"true\"]').dataset.requestId"))
+                .isEqualTo("r1");
+        assertThat(page.evaluateString("document.activeElement.dataset.requestId")).as("focus kept").isEqualTo("r1");
+
+        hub.send(started(7, "r3"), token(8, "r3", "third", 0.3, 0.3, null));
+        page.waitFor("the third stream listed", "document.querySelectorAll('#stream-list button').length === 3", WAIT);
+        assertThat(stats().get("selected").asText()).as("a choice by the user stays").isEqualTo("r1");
     }
 
     @Test
