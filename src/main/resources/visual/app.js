@@ -382,6 +382,7 @@
   let socket = null;
   let attempt = 0;
   let retryTimer = 0;
+  let countdownTimer = 0;
 
   function setConnection(state, text) {
     ui.connection.dataset.state = state;
@@ -401,8 +402,8 @@
   }
 
   function connect() {
-    clearTimeout(retryTimer);
-    retryTimer = 0;
+    clearTimeout(retryTimer); // connect() may come early: the 'online' event, a new API key
+    clearInterval(countdownTimer);
     setConnection(attempt === 0 ? 'connecting' : 'reconnecting', attempt === 0 ? 'connecting' : 'reconnecting');
     let ws;
     try {
@@ -442,8 +443,8 @@
       setConnection(attempt >= 3 ? 'offline' : 'reconnecting', attempt >= 3 ? `offline, ${text}` : text);
     };
     tick();
-    const countdown = setInterval(tick, 500);
-    retryTimer = setTimeout(() => { clearInterval(countdown); connect(); }, delay);
+    countdownTimer = setInterval(tick, 500);
+    retryTimer = setTimeout(connect, delay);
   }
 
   window.addEventListener('online', () => { if (!socket) connect(); });
@@ -592,7 +593,13 @@
     apiKey = ui.apiKey.value.trim();
     try { sessionStorage.setItem(API_KEY, apiKey); } catch (e) { /* storage disabled */ }
     loadModels();
-    if (socket) socket.close(); else connect(); // reconnect with the key
+    attempt = 0; // reconnect now, with the key
+    if (socket) {
+      const old = socket;
+      socket = null; // its close is not a failure to retry
+      old.close();
+    }
+    connect();
   });
 
   async function loadModels() {
