@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.neuralpipeline.app.Application;
+import org.neuralpipeline.config.AuthConfig;
 import org.neuralpipeline.config.BuiltinConfig;
 import org.neuralpipeline.config.PipelineConfig;
 import org.neuralpipeline.config.ServerConfig;
@@ -62,11 +63,19 @@ class VisualEndToEndTest {
 
     @BeforeEach
     void open() {
-        app = Application.start(config(0));
         page = chromium.newPage(1280, 900);
         page.emulateColorScheme("dark");
+    }
+
+    /** Starts the service and loads the page, connected, with the built-in model picked. */
+    private void start(PipelineConfig config) {
+        app = Application.start(config);
         page.navigate(app.url() + "/");
         waitConnected();
+        waitForModel();
+    }
+
+    private void waitForModel() {
         page.waitFor("the built-in model in the model list", "document.getElementById('model').value === 'builtin'",
                 WAIT, "document.getElementById('model').outerHTML");
     }
@@ -96,6 +105,7 @@ class VisualEndToEndTest {
 
     @Test
     void aPromptShowsItsTokensAsTextAndAsLitCells() throws IOException {
+        start(config(0));
         ask("Tell me about the broadcast hub");
         page.waitFor("the chat's end", "document.getElementById('prompt-status').textContent.startsWith('Done: ')",
                 WAIT, "document.getElementById('prompt-status').textContent");
@@ -141,6 +151,7 @@ class VisualEndToEndTest {
 
     @Test
     void reconnectsByItselfAfterTheServerRestarts() {
+        start(config(0));
         int port = app.port();
         app.close();
         page.waitFor("the page to notice", "document.getElementById('connection').dataset.state !== 'connected'",
@@ -153,6 +164,28 @@ class VisualEndToEndTest {
                 + ".startsWith('Done: ') && document.getElementById('stream-text').textContent.length > 0", WAIT,
                 VisualPageTest.STATS);
         assertThat(page.evaluate("window.visualShell.stats()").get("connects").asInt()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void asksForTheApiKeyWhenTheServerNeedsOneAndUsesItForChatsAndViewing() {
+        app = Application.start(config(0).withAuth(new AuthConfig(List.of("key-1"), false)));
+        page.navigate(app.url() + "/");
+        page.waitFor("the API key field", "!document.getElementById('key-field').hidden", WAIT,
+                "document.getElementById('prompt-status').textContent");
+        assertThat(page.evaluateString("document.getElementById('connection').dataset.state"))
+                .isNotEqualTo("connected");
+
+        page.focus("api-key");
+        page.type("key-1");
+        page.press("Tab"); // the field's change event: models and /ws again, with the key
+        waitConnected();
+        waitForModel();
+        ask("Hello with a key");
+        page.waitFor("the answer through /ws", "document.getElementById('prompt-status').textContent"
+                + ".startsWith('Done: ') && document.getElementById('stream-text').textContent.length > 0", WAIT,
+                VisualPageTest.STATS);
+        page.reload(); // the key lasts as long as the tab
+        waitConnected();
     }
 
     private void screenshot() throws IOException {
