@@ -68,20 +68,26 @@ public final class Chromium implements AutoCloseable {
         this.connection = connection;
     }
 
+    /** Whether {@link #EXECUTABLE} exists and may be run. */
+    public static boolean installed() {
+        return Files.isExecutable(EXECUTABLE);
+    }
+
     /**
      * Skips the calling test when Chromium is not installed, with the reason; on CI ({@code CI=true}), where
-     * {@code .ci/run} installs it, fails instead, so that browser tests cannot silently stop running.
+     * {@code .ci/run} installs it, fails instead, so that browser tests cannot silently stop running. Call it
+     * in {@code @BeforeEach}, so that each test is reported as skipped.
      */
     public static void assumeInstalled() {
-        if (Files.isExecutable(EXECUTABLE)) {
+        if (installed()) {
             return;
         }
-        String reason = "Chromium not found at " + EXECUTABLE
-                + " (install it: apt-get install chromium; or set CHROMIUM to its path); browser tests skipped";
+        String missing = "Chromium not found at " + EXECUTABLE
+                + " (install it: apt-get install chromium; or set CHROMIUM to its path)";
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            Assertions.fail(reason);
+            Assertions.fail(missing + "; CI=true, so browser tests must run");
         }
-        Assumptions.abort(reason);
+        Assumptions.abort(missing + "; browser test skipped");
     }
 
     /** Starts a headless browser with a fresh temporary profile and connects to it. */

@@ -45,7 +45,9 @@ class VisualEndToEndTest {
 
     @BeforeAll
     static void startBrowser() {
-        Chromium.assumeInstalled();
+        if (!Chromium.installed()) {
+            return; // each test says why it is skipped (or fails, on CI)
+        }
         chromium = Chromium.launch();
     }
 
@@ -63,6 +65,7 @@ class VisualEndToEndTest {
 
     @BeforeEach
     void open() {
+        Chromium.assumeInstalled();
         page = chromium.newPage(1280, 900);
         page.emulateColorScheme("dark");
     }

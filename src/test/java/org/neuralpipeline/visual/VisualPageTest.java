@@ -42,7 +42,9 @@ class VisualPageTest {
 
     @BeforeAll
     static void startBrowser() {
-        Chromium.assumeInstalled();
+        if (!Chromium.installed()) {
+            return; // each test says why it is skipped (or fails, on CI)
+        }
         vertx = Vertx.vertx();
         chromium = Chromium.launch();
     }
@@ -59,6 +61,7 @@ class VisualPageTest {
 
     @BeforeEach
     void open() throws Exception {
+        Chromium.assumeInstalled();
         hub = FakeHub.start(vertx);
         page = chromium.newPage(1280, 900);
         page.emulateColorScheme("dark");
@@ -69,8 +72,12 @@ class VisualPageTest {
 
     @AfterEach
     void close() throws Exception {
-        page.close();
-        hub.close();
+        if (page != null) {
+            page.close();
+        }
+        if (hub != null) {
+            hub.close();
+        }
     }
 
     private void waitConnected() {
