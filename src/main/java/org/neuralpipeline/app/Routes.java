@@ -16,6 +16,7 @@ import org.neuralpipeline.gateway.Gateway;
 import org.neuralpipeline.health.HealthRoutes;
 import org.neuralpipeline.ingest.HttpIngest;
 import org.neuralpipeline.observability.CorrelationId;
+import org.neuralpipeline.visual.VisualShell;
 
 /** Every HTTP path the service exposes, in one list. */
 final class Routes {
@@ -44,6 +45,7 @@ final class Routes {
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT)
                 .end(registry.scrape()));
+        VisualShell.mount(router); // GET / (the page watching /ws), GET /visual/app.js, /visual/style.css
 
         router.route().last().handler(ctx -> HttpErrors.send(ctx, 404, "invalid_request_error", "not_found",
                 "Unknown path: " + ctx.request().method() + " " + ctx.request().path()));
