@@ -41,6 +41,7 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println("Neural Pipeline is running at " + app.url() + "  (Ctrl-C stops)");
         out.println("  models:  " + (app.served().isEmpty() ? "none yet" : String.join("; ", app.served())));
+        out.println("  watch:   " + app.url() + "/   (every token, live, in the browser)");
         out.println("  try:     ./neural-pipeline chat \"Hello\"   or   curl " + app.url() + "/v1/models");
         out.println("  health:  " + app.url() + "/health   metrics: " + app.url() + "/metrics");
         spec.commandLine().getOut().flush();
