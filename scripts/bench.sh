@@ -63,7 +63,7 @@ sse() {
     base="target/jmh/sse-$(date +%Y%m%d-%H%M%S)"
     # Defaults for a 2-core machine come from SseParserBenchmark's annotations (2 forks, 4 × 2 s
     # warm-up, 5 × 2 s measurement; about 7 minutes for the 8 combinations).
-    "$JAVA" -cp "$CLASSPATH_BENCH" org.openjdk.jmh.Main 'org\.neuralpipeline\.bench\.SseParserBenchmark\.' \
+    "$JAVA" -cp "$CLASSPATH_BENCH" org.openjdk.jmh.Main 'org\.neuralpipeline\.bench\.(SseParser|StringFloor)Benchmark\.' \
         -foe true -prof gc -prof org.neuralpipeline.bench.CpuTimeProfiler \
         -rf json -rff "$base.json" "$@" 2>&1 | tee "$base.txt"
     sse_table "$base.json" | tee "$base.md"

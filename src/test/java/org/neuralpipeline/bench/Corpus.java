@@ -10,8 +10,12 @@ package org.neuralpipeline.bench;
  * @param ownBytes heap bytes the dispatched events need for themselves: their {@code data} strings, the
  *     {@code type} and {@code id} strings that the stream spelled out for that event, and one
  *     {@link org.neuralpipeline.sse.SseEvent}; see {@link EventChecksum#retainedSize(String)}
+ * @param typeAndIdBytes the part of {@code ownBytes} taken by {@code type} and {@code id} strings
+ * @param data every event's data as UTF-8, back to back, for {@link StringFloorBenchmark}
+ * @param dataEnds where each event's data ends in {@code data}
  */
-record Corpus(String name, byte[] bytes, int events, long checksum, long ownBytes) {
+record Corpus(String name, byte[] bytes, int events, long checksum, long ownBytes, long typeAndIdBytes, byte[] data,
+        int[] dataEnds) {
 
     /** Minimum size of each corpus: 50 MiB. */
     static final int MIN_BYTES = 50 << 20;
@@ -26,5 +30,9 @@ record Corpus(String name, byte[] bytes, int events, long checksum, long ownByte
 
     double ownBytesPerEvent() {
         return (double) ownBytes / events;
+    }
+
+    double typeAndIdBytesPerEvent() {
+        return (double) typeAndIdBytes / events;
     }
 }

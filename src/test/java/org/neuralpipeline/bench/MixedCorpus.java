@@ -2,6 +2,7 @@ package org.neuralpipeline.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.neuralpipeline.sse.SseEvent;
 
@@ -28,6 +29,8 @@ final class MixedCorpus {
     private final SplittableRandom random;
     private final Tokens tokens;
     private final ByteSink out;
+    private final ByteSink allData = new ByteSink(1 << 20);
+    private int[] dataEnds = new int[1 << 16];
     private final List<String> lines = new ArrayList<>();
     private final StringBuilder data = new StringBuilder();
     private String lastId = "";
@@ -35,6 +38,7 @@ final class MixedCorpus {
     private int events;
     private long checksum = 17;
     private long ownBytes;
+    private long typeAndIdBytes;
 
     private MixedCorpus(long seed, int minBytes) {
         random = new SplittableRandom(seed);
@@ -50,7 +54,8 @@ final class MixedCorpus {
             }
             g.block();
         }
-        return new Corpus("mixed", g.out.toByteArray(), g.events, g.checksum, g.ownBytes);
+        return new Corpus("mixed", g.out.toByteArray(), g.events, g.checksum, g.ownBytes, g.typeAndIdBytes,
+                g.allData.toByteArray(), Arrays.copyOf(g.dataEnds, g.events));
     }
 
     private void block() {
@@ -68,7 +73,7 @@ final class MixedCorpus {
         }
 
         String type = SseEvent.DEFAULT_TYPE;
-        long own = EventChecksum.SSE_EVENT_BYTES;
+        long own = 0;
         List<String> meta = new ArrayList<>(4);
         if (!dataAndCommentsOnly && random.nextInt(100) < 30) {
             String name = EVENT_NAMES[random.nextInt(EVENT_NAMES.length)];
@@ -120,9 +125,20 @@ final class MixedCorpus {
         write(eol);
 
         String value = data.toString();
+        recordData(value);
         events++;
         checksum = EventChecksum.mix(checksum, type, value, lastId);
-        ownBytes += own + EventChecksum.retainedSize(value);
+        typeAndIdBytes += own;
+        ownBytes += own + EventChecksum.SSE_EVENT_BYTES + EventChecksum.retainedSize(value);
+    }
+
+    /** Appends one dispatched event's data to {@link Corpus#data()}. */
+    private void recordData(String value) {
+        allData.utf8(value);
+        if (events == dataEnds.length) {
+            dataEnds = Arrays.copyOf(dataEnds, 2 * events);
+        }
+        dataEnds[events] = allData.size();
     }
 
     private String dataValue() {

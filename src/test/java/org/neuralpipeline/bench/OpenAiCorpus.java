@@ -1,5 +1,6 @@
 package org.neuralpipeline.bench;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.neuralpipeline.sse.SseEvent;
 
@@ -21,6 +22,8 @@ final class OpenAiCorpus {
     private final SplittableRandom random;
     private final Tokens tokens;
     private final ByteSink out;
+    private final ByteSink allData = new ByteSink(1 << 20);
+    private int[] dataEnds = new int[1 << 16];
     private final StringBuilder json = new StringBuilder(512);
     private int events;
     private long checksum = 17;
@@ -39,7 +42,8 @@ final class OpenAiCorpus {
             created += 1 + g.random.nextInt(30);
             g.completion(created);
         }
-        return new Corpus("openai", g.out.toByteArray(), g.events, g.checksum, g.ownBytes);
+        return new Corpus("openai", g.out.toByteArray(), g.events, g.checksum, g.ownBytes, 0,
+                g.allData.toByteArray(), Arrays.copyOf(g.dataEnds, g.events));
     }
 
     private void completion(long created) {
@@ -80,9 +84,19 @@ final class OpenAiCorpus {
 
     private void event(String data) {
         out.ascii("data: ").utf8(data).ascii("\n\n");
+        recordData(data);
         events++;
         checksum = EventChecksum.mix(checksum, SseEvent.DEFAULT_TYPE, data, "");
         ownBytes += EventChecksum.SSE_EVENT_BYTES + EventChecksum.retainedSize(data);
+    }
+
+    /** Appends one dispatched event's data to {@link Corpus#data()}. */
+    private void recordData(String value) {
+        allData.utf8(value);
+        if (events == dataEnds.length) {
+            dataEnds = Arrays.copyOf(dataEnds, 2 * events);
+        }
+        dataEnds[events] = allData.size();
     }
 
     private void appendEscaped(String s) {
