@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -48,14 +49,21 @@ public final class SseReport {
                 .thenComparing(x -> -x.chunk()).thenComparing(x -> x.parser().equals(OURS) ? 0 : 1));
         Map<String, Double> ownPerEvent = new HashMap<>();
         Map<String, Double> typeAndIdPerEvent = new HashMap<>();
+        List<String> corpusLines = new ArrayList<>();
         for (Row row : rows) {
             if (!ownPerEvent.containsKey(row.corpus())) {
                 Corpus c = Corpus.named(row.corpus());
                 ownPerEvent.put(c.name(), c.ownBytesPerEvent());
                 typeAndIdPerEvent.put(c.name(), c.typeAndIdBytesPerEvent());
+                corpusLines.add(corpusLine(c));
             }
         }
 
+        System.out.println("| Corpus | Bytes | Events | Bytes/event | Events whose data is ASCII / Latin-1 / UTF-16 "
+                + "| Data bytes in UTF-16 strings | Event's own heap B/event |");
+        System.out.println("|---|--:|--:|--:|--:|--:|--:|");
+        corpusLines.forEach(System.out::println);
+        System.out.println();
         JsonNode first = results.path(0);
         System.out.printf(Locale.ROOT,
                 "JDK %s (%s), JVM args %s; %d fork(s) × %d × %s measurement after %d × %s warm-up%n%n",
@@ -110,6 +118,24 @@ public final class SseReport {
                             Math.round(10 * (row.allocPerEvent() - floor.allocPerEvent())) / 10.0 + 0.0,
                             typeAndIdPerEvent.get(row.corpus()))));
         }
+    }
+
+    /** One row of the corpus table: sizes and how much of the data Java must store as UTF-16. */
+    private static String corpusLine(Corpus c) {
+        int[] kinds = new int[3];
+        long utf16Bytes = 0;
+        int start = 0;
+        for (int end : c.dataEnds()) {
+            String s = new String(c.data(), start, end - start, StandardCharsets.UTF_8);
+            int kind = s.chars().allMatch(ch -> ch < 0x80) ? 0 : s.chars().allMatch(ch -> ch <= 0xFF) ? 1 : 2;
+            kinds[kind]++;
+            utf16Bytes += kind == 2 ? end - start : 0;
+            start = end;
+        }
+        return String.format(Locale.ROOT, "| %s | %,d | %,d | %.1f | %.1f %% / %.1f %% / %.1f %% | %.1f %% | %.1f |",
+                c.name(), c.bytes().length, c.events(), (double) c.bytes().length / c.events(),
+                100.0 * kinds[0] / c.events(), 100.0 * kinds[1] / c.events(), 100.0 * kinds[2] / c.events(),
+                100.0 * utf16Bytes / start, c.ownBytesPerEvent());
     }
 
     private static Row row(JsonNode r, String parser) {
