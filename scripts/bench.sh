@@ -56,17 +56,27 @@ sse_table() {
     "$JAVA" -cp "$CLASSPATH_BENCH" org.neuralpipeline.bench.SseReport "$1"
 }
 
+# One line on how busy the machine is: other processes' load skews wall-clock numbers.
+machine_load() {
+    echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
+}
+
 sse() {
     build
     mkdir -p target/jmh
-    local base
+    local base load_before
     base="target/jmh/sse-$(date +%Y%m%d-%H%M%S)"
-    # Defaults for a 2-core machine come from SseParserBenchmark's annotations (2 forks, 4 × 2 s
-    # warm-up, 5 × 2 s measurement; about 7 minutes for the 8 combinations).
+    load_before=$(machine_load)
+    # Defaults for a 2-core machine come from the benchmarks' annotations: 2 forks, 4 × 2 s warm-up,
+    # 5 × 2 s measurement, for 8 parser runs and 2 floor runs; about 10 minutes (12 on a busy machine).
     "$JAVA" -cp "$CLASSPATH_BENCH" org.openjdk.jmh.Main 'org\.neuralpipeline\.bench\.(SseParser|StringFloor)Benchmark\.' \
         -foe true -prof gc -prof org.neuralpipeline.bench.CpuTimeProfiler \
         -rf json -rff "$base.json" "$@" 2>&1 | tee "$base.txt"
-    sse_table "$base.json" | tee "$base.md"
+    {
+        echo "Machine: before the run $load_before; after it $(machine_load)."
+        echo
+        sse_table "$base.json"
+    } | tee "$base.md"
     echo "bench.sh: results in $base.json, $base.txt and $base.md" >&2
 }
 
