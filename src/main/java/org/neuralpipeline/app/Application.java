@@ -3,53 +3,133 @@ package org.neuralpipeline.app;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.neuralpipeline.config.ServerConfig;
+import org.neuralpipeline.config.PipelineConfig;
+import org.neuralpipeline.config.UpstreamConfig;
+import org.neuralpipeline.gateway.Gateway;
+import org.neuralpipeline.gateway.GatewayOptions;
+import org.neuralpipeline.health.HealthRoutes;
 import org.neuralpipeline.observability.Metrics;
+import org.neuralpipeline.upstream.HttpUpstream;
+import org.neuralpipeline.upstream.LocalProbe;
+import org.neuralpipeline.upstream.Upstream;
+import org.neuralpipeline.upstream.UpstreamPool;
+import org.neuralpipeline.upstream.builtin.BuiltinUpstream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: builds Vert.x, the meter registry and the components, and owns their start and
  * stop order. Nothing else knows how the parts are wired.
+ *
+ * <p>Start order: upstreams (configured, else probed local servers), then the built-in model last (so a
+ * real server wins for any model it also serves), the catalogue of models, the gateway, the HTTP server.
+ * Stop order is the reverse.
  */
 public final class Application implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Application.class);
+    /** How often the model catalogue is refreshed from the upstreams. */
+    static final long CATALOGUE_REFRESH_MILLIS = 30_000;
 
+    private final PipelineConfig config;
     private final Vertx vertx;
     private final PrometheusMeterRegistry registry;
+    private final UpstreamPool pool;
     private final HttpServer server;
-    private final ServerConfig config;
 
-    private Application(ServerConfig config, Vertx vertx, PrometheusMeterRegistry registry, HttpServer server) {
+    private Application(PipelineConfig config, Vertx vertx, PrometheusMeterRegistry registry, UpstreamPool pool,
+            HttpServer server) {
         this.config = config;
         this.vertx = vertx;
         this.registry = registry;
+        this.pool = pool;
         this.server = server;
     }
 
-    /** Starts the service and returns once it listens; fails with the bind error otherwise. */
-    public static Application start(ServerConfig config) {
+    /** Starts the service and returns once it listens; fails with a clear reason otherwise. */
+    public static Application start(PipelineConfig config) {
         Vertx vertx = Vertx.vertx();
         PrometheusMeterRegistry registry = Metrics.newPrometheusRegistry();
+        Metrics metrics = new Metrics(registry);
         try {
+            HttpClient upstreamClient = vertx.createHttpClient(new HttpClientOptions()
+                            .setConnectTimeout((int) config.timeouts().connect().toMillis())
+                            .setTcpNoDelay(true)
+                            .setKeepAlive(true),
+                    // every open stream holds a connection; Vert.x's default of 5 per server would queue the 6th
+                    new PoolOptions().setHttp1MaxSize(2_000).setMaxWaitQueueSize(10_000));
+            List<Upstream> upstreams = upstreams(config, vertx, upstreamClient);
+            UpstreamPool pool = new UpstreamPool(upstreams, Instant::now);
+            pool.refresh().await(30, TimeUnit.SECONDS);
+            vertx.setPeriodic(CATALOGUE_REFRESH_MILLIS, id -> pool.refresh());
+
+            Gateway gateway = new Gateway(vertx, pool, gatewayOptions(config), metrics.gateway());
             HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-                            .setHost(config.host())
-                            .setPort(config.port())
+                            .setHost(config.server().host())
+                            .setPort(config.server().port())
+                            .setTcpNoDelay(true)
                             .setCompressionSupported(false))
-                    .requestHandler(Routes.build(vertx, registry))
+                    .requestHandler(Routes.build(vertx, registry, gateway, new HealthRoutes(pool)))
                     .listen()
                     .await(30, TimeUnit.SECONDS);
-            Application app = new Application(config, vertx, registry, server);
-            LOG.info("Neural Pipeline listening on {}", app.url());
+            Application app = new Application(config, vertx, registry, pool, server);
+            app.logWhatIsServed();
             return app;
         } catch (Exception e) {
             vertx.close();
             registry.close();
-            throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": "
-                    + (e.getMessage() != null ? e.getMessage() : e), e);
+            throw new StartupException("cannot start on " + config.server().host() + ":" + config.server().port()
+                    + ": " + (e.getMessage() != null ? e.getMessage() : e), e);
+        }
+    }
+
+    private static List<Upstream> upstreams(PipelineConfig config, Vertx vertx, HttpClient client) throws Exception {
+        List<Upstream> upstreams = new ArrayList<>();
+        for (UpstreamConfig u : config.upstreams()) {
+            upstreams.add(new HttpUpstream(new HttpUpstream.Settings(u.name(), u.url().toString(), u.apiKey(),
+                    u.models(), u.includeUsage(), config.timeouts().connect(), 1 << 20), vertx, client));
+        }
+        if (upstreams.isEmpty() && config.probeLocal()) {
+            List<HttpUpstream> found = LocalProbe.probe(vertx, client).await(10, TimeUnit.SECONDS);
+            if (found.isEmpty()) {
+                LOG.info("no upstream configured and no LM Studio (:1234) or Ollama (:11434) answered");
+            }
+            upstreams.addAll(found);
+        }
+        if (config.builtin().enabled()) {
+            upstreams.add(new BuiltinUpstream(vertx, config.builtin().tokensPerSecond()));
+        }
+        return upstreams;
+    }
+
+    static GatewayOptions gatewayOptions(PipelineConfig config) {
+        return new GatewayOptions(config.limits().maxBodyBytes(), config.timeouts().firstToken(),
+                config.timeouts().idle(), config.timeouts().total(), config.timeouts().keepAlive(),
+                config.auth().apiKeys(), config.auth().forwardClientAuthorization());
+    }
+
+    private void logWhatIsServed() {
+        LOG.info("Neural Pipeline listening on {}", url());
+        for (UpstreamPool.UpstreamStatus s : pool.status()) {
+            if (s.reachable()) {
+                LOG.info("upstream {}: {} model(s): {}", s.name(), s.models().size(), String.join(", ", s.models()));
+            } else {
+                LOG.warn("upstream {}: not reachable ({}); will retry every {} s", s.name(), s.lastError(),
+                        CATALOGUE_REFRESH_MILLIS / 1000);
+            }
+        }
+        if (pool.catalog().isEmpty()) {
+            LOG.warn("no model can be served yet: configure an upstream or enable the built-in model");
+        } else {
+            LOG.info("serving: {}", String.join("; ", Gateway.describe(pool)));
         }
     }
 
@@ -62,19 +142,26 @@ public final class Application implements AutoCloseable {
         return "http://" + hostForUrl() + ":" + port();
     }
 
+    /** The models served and by which upstream, for the start-up message. */
+    public List<String> served() {
+        return Gateway.describe(pool);
+    }
+
     private String hostForUrl() {
         // 0.0.0.0 and :: are bind-all addresses, not something a browser can open
-        String h = config.host();
+        String h = config.server().host();
         if ("0.0.0.0".equals(h) || "::".equals(h)) {
             return "127.0.0.1";
         }
         return h.contains(":") ? "[" + h + "]" : h;
     }
 
-    /** Stops the server, then Vert.x. Safe to call twice. */
+    /** Stops the server, the upstreams, then Vert.x. Safe to call twice. */
     @Override
     public void close() {
-        Future<Void> closed = server.close().eventually(() -> vertx.close());
+        Future<Void> closed = server.close()
+                .eventually(() -> Future.join(pool.upstreams().stream().map(Upstream::close).toList()))
+                .eventually(() -> vertx.close());
         try {
             closed.await(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -1,17 +1,12 @@
 package org.neuralpipeline.app;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
+import org.neuralpipeline.openai.ErrorBody;
 
-/** Errors in OpenAI's shape: {@code {"error":{"message","type","param","code"}}}. */
+/** Errors of the routes outside {@code /v1} (unknown path, internal error), in OpenAI's shape. */
 final class HttpErrors {
-    private static final JsonFactory JSON = new JsonFactory();
-
     private HttpErrors() {
     }
 
@@ -22,23 +17,6 @@ final class HttpErrors {
         }
         ctx.response().setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(body(type, code, message));
-    }
-
-    static String body(String type, String code, String message) {
-        StringWriter out = new StringWriter();
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeObjectFieldStart("error");
-            g.writeStringField("message", message);
-            g.writeStringField("type", type);
-            g.writeNullField("param");
-            g.writeStringField("code", code);
-            g.writeEndObject();
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toString();
+                .end(Buffer.buffer(ErrorBody.json(message, type, null, code)));
     }
 }

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.neuralpipeline.gateway.Gateway;
 import org.neuralpipeline.health.HealthRoutes;
 import org.neuralpipeline.observability.CorrelationId;
 
@@ -16,11 +17,14 @@ final class Routes {
     private Routes() {
     }
 
-    static Router build(Vertx vertx, PrometheusMeterRegistry registry) {
+    static Router build(Vertx vertx, PrometheusMeterRegistry registry, Gateway gateway, HealthRoutes health) {
         Router router = Router.router(vertx);
         router.route().handler(Routes::requestId);
 
+        gateway.mount(router); // /v1/chat/completions, /v1/models, /v1/completions, /v1/embeddings
         router.get("/health/live").handler(HealthRoutes::live);
+        router.get("/health/ready").handler(health::ready);
+        router.get("/health").handler(health::detail);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT)
                 .end(registry.scrape()));

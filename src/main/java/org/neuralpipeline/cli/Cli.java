@@ -14,8 +14,10 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = Cli.Version.class,
         description = "OpenAI-compatible streaming gateway and live token broadcast for local language models.",
-        subcommands = {ServeCommand.class, ChatCommand.class, SseCommand.class})
+        subcommands = {ServeCommand.class, ChatCommand.class, ConfigCommand.class, SseCommand.class})
 public final class Cli {
+    /** The {@code --log-format} given, or null; the configuration shows it as a flag. */
+    LogSetup.Format logFormat;
 
     @Option(
             names = "--log-format",
@@ -25,6 +27,7 @@ public final class Cli {
                     + "or 'auto' (text on a terminal, JSON otherwise). "
                     + "Default: auto, or $NEURAL_PIPELINE_LOG_FORMAT.")
     void logFormat(LogSetup.Format format) {
+        logFormat = format;
         LogSetup.apply(format);
     }
 

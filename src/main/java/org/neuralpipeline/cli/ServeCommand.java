@@ -1,39 +1,32 @@
 package org.neuralpipeline.cli;
 
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.neuralpipeline.app.Application;
-import org.neuralpipeline.config.ConfigException;
-import org.neuralpipeline.config.ServerConfig;
+import org.neuralpipeline.config.LoadedConfig;
+import org.neuralpipeline.config.PipelineConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code serve}: runs the HTTP service until interrupted (Ctrl-C or SIGTERM stops it cleanly). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the service: health and Prometheus metrics on 127.0.0.1:8765 by default.")
+        description = "Run the gateway on 127.0.0.1:8765 by default: OpenAI-compatible /v1 API, health, metrics.")
 final class ServeCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--host", paramLabel = "HOST", defaultValue = ServerConfig.DEFAULT_HOST,
-            description = "Address to listen on (default: ${DEFAULT-VALUE}). Use 0.0.0.0 to accept remote clients.")
-    String host;
-
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + ServerConfig.DEFAULT_PORT,
-            description = "TCP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
-    int port;
+    @Mixin
+    ConfigOptions options;
 
     @Override
     public Integer call() throws InterruptedException {
-        ServerConfig config;
-        try {
-            config = new ServerConfig(host, port);
-        } catch (ConfigException e) {
-            throw new CliException(ExitCodes.USAGE, e.getMessage());
-        }
+        LoadedConfig loaded = options.load();
+        ConfigOptions.applyLogFormat(loaded);
+        PipelineConfig config = loaded.config();
         Application app;
         try {
             app = Application.start(config);
@@ -45,8 +38,11 @@ final class ServeCommand implements Callable<Integer> {
             app.close();
             stopped.countDown();
         }, "shutdown"));
-        spec.commandLine().getOut().println("Neural Pipeline is running at " + app.url()
-                + "  (health: " + app.url() + "/health/live, metrics: " + app.url() + "/metrics; Ctrl-C stops)");
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Neural Pipeline is running at " + app.url() + "  (Ctrl-C stops)");
+        out.println("  models:  " + (app.served().isEmpty() ? "none yet" : String.join("; ", app.served())));
+        out.println("  try:     ./neural-pipeline chat \"Hello\"   or   curl " + app.url() + "/v1/models");
+        out.println("  health:  " + app.url() + "/health   metrics: " + app.url() + "/metrics");
         spec.commandLine().getOut().flush();
         stopped.await();
         return ExitCodes.OK;

@@ -11,12 +11,15 @@ public record ServerConfig(String host, int port) {
     public static final int DEFAULT_PORT = 8765;
     public static final ServerConfig DEFAULTS = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT);
 
+    static final String HOST_EXPECTED = "a host name or IP address";
+    static final String PORT_EXPECTED = "0-65535";
+
     public ServerConfig {
         if (host == null || host.isBlank()) {
-            throw new ConfigException("server.host", host, "a host name or IP address");
+            throw new ConfigException("server.host", host, HOST_EXPECTED);
         }
         if (port < 0 || port > 65_535) {
-            throw new ConfigException("server.port", port, "0-65535");
+            throw new ConfigException("server.port", port, PORT_EXPECTED);
         }
     }
 }

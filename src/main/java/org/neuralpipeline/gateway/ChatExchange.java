@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import org.neuralpipeline.observability.AccessLog;
-import org.neuralpipeline.observability.CorrelationId;
 import org.neuralpipeline.observability.Metrics;
 import org.neuralpipeline.openai.ChatRequest;
 import org.neuralpipeline.openai.ChunkWriter;
@@ -382,9 +381,8 @@ final class ChatExchange implements StreamSink {
         long duration = System.nanoTime() - receivedNanos;
         String upstream = current == null ? "none" : current.name();
         meters.request(ROUTE, status, current == null ? "none" : request.model(), upstream, duration, overheadNanos);
-        CorrelationId.run(requestId, () -> AccessLog.log(new AccessLog.Entry(requestId, method, ROUTE, status,
-                request.model(), upstream, request.stream(), firstTokenNanos, tokens, duration, overheadNanos,
-                finishReason, errorCode)));
+        AccessLog.log(new AccessLog.Entry(requestId, method, ROUTE, status, request.model(), upstream,
+                request.stream(), firstTokenNanos, tokens, duration, overheadNanos, finishReason, errorCode));
     }
 
     private static String millis(long nanos) {

@@ -72,10 +72,11 @@ public final class Gateway {
     /** Adds the {@code /v1} routes to {@code router}. */
     public void mount(Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
-        router.post("/v1/chat/completions").handler(this::authenticate).handler(body).handler(this::chat);
+        // Vert.x Web runs body handlers before user handlers; the body is bounded by the limit either way
+        router.post("/v1/chat/completions").handler(body).handler(this::authenticate).handler(this::chat);
         router.get("/v1/models").handler(this::authenticate).handler(this::models);
-        router.post("/v1/completions").handler(this::authenticate).handler(body).handler(ctx -> forward(ctx, "/completions"));
-        router.post("/v1/embeddings").handler(this::authenticate).handler(body).handler(ctx -> forward(ctx, "/embeddings"));
+        router.post("/v1/completions").handler(body).handler(this::authenticate).handler(ctx -> forward(ctx, "/completions"));
+        router.post("/v1/embeddings").handler(body).handler(this::authenticate).handler(ctx -> forward(ctx, "/embeddings"));
         router.errorHandler(413, ctx -> reject(ctx, ErrorResponses.tooLarge(options.maxBodyBytes())));
     }
 

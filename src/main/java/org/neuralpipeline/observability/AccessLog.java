@@ -29,14 +29,16 @@ public final class AccessLog {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        LOG.info("{} {} {} {} {} {} {} {} {} {} {} {} {}",
-                kv("request_id", e.requestId()), kv("method", e.method()), kv("path", e.path()),
+        // the request id travels in the MDC (request_id), like every other line about this request
+        CorrelationId.run(e.requestId() != null ? e.requestId() : "-", () -> LOG.info(
+                "{} {} {} {} {} {} {} {} {} {} {} {}",
+                kv("method", e.method()), kv("path", e.path()),
                 kv("status", e.status()), kv("model", e.model()), kv("upstream", e.upstream()),
                 kv("stream", e.stream()),
                 kv("ttft_ms", e.firstTokenNanos() < 0 ? null : ms(e.firstTokenNanos())),
                 kv("tokens", e.tokens()), kv("duration_ms", ms(e.durationNanos())),
                 kv("overhead_ms", e.overheadNanos() < 0 ? null : ms(e.overheadNanos())),
-                kv("finish_reason", e.finishReason()), kv("error", e.error()));
+                kv("finish_reason", e.finishReason()), kv("error", e.error())));
     }
 
     private static double ms(long nanos) {

@@ -18,8 +18,8 @@ package org.neuralpipeline.sse;
  *
  * <p>{@link #encodeToBytes} is the form for the wire: UTF-8 in a new, exactly sized {@code byte[]} (one
  * pass measures, one writes; no intermediate string), so that a hub can encode an event once and hand
- * the same array to every subscriber, which must then treat it as read-only. A lone surrogate is written as U+FFFD,
- * as the WHATWG encoders do.
+ * the same array to every subscriber, which must then treat it as read-only. A lone surrogate is
+ * written as U+FFFD, as the WHATWG encoders do.
  */
 public final class SseEncoder {
     private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't', ':', ' '};

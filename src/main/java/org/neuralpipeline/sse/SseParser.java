@@ -21,24 +21,29 @@ import java.util.Objects;
  * The data buffer is therefore kept as bytes (values joined by LF) and decoded once, at dispatch.
  *
  * <p><b>One pass over each byte.</b> {@link #feed} searches the caller's chunk for the next CR or LF,
- * eight bytes at a time (SWAR on longs read through a {@link VarHandle}; see
- * {@link #indexOfLineEnd}). A line that lies wholly inside
- * the chunk is interpreted straight from the caller's array, with no copy. Only the tail of a line that
- * the chunk does not finish is copied into {@code carry}; the next chunk is searched from its own first
- * byte, so carried bytes are never searched again. A CR that ends a chunk ends the line at once and sets
- * {@code skipLf}, which swallows an LF at the start of the next chunk: that is how CRLF split across two
- * chunks counts as one line ending, without waiting for the next chunk.
+ * eight bytes at a time ({@link #indexOfLineEnd}). A line that lies wholly inside the chunk is
+ * interpreted straight from the caller's array, with no copy. Only the tail of a line that the chunk does
+ * not finish is copied into {@code carry}; the next chunk is searched from its own first byte, so carried
+ * bytes are never searched again. A CR that ends a chunk ends the line at once and sets {@code skipLf},
+ * which swallows an LF at the start of the next chunk: that is how CRLF split across two chunks counts as
+ * one line ending, without waiting for the next chunk.
  *
- * <p><b>Bounded.</b> A line may not exceed {@code maxLineBytes} (excluding its terminator) and the data
- * of one event {@code maxEventBytes} (the dispatched data's UTF-8 length: the values joined by LF). The
- * search for a line end stops where the line would become too long, so even one huge chunk without a
- * line end is rejected after at most {@code maxLineBytes + 1} bytes are examined, and no buffer ever
- * grows past its limit. Breaching a limit throws {@link SseLimitExceededException} and fails the parser
- * for good. The point where a limit is hit does not depend on how the stream was chunked.
+ * <p><b>Bounded.</b> A line may not exceed {@code maxLineBytes} (excluding its line ending) and the data
+ * of one event {@code maxEventBytes} (its data values as received, joined by LF). The search for a line
+ * end stops where the line would become too long, so even one huge chunk without a line end is rejected
+ * after at most {@code maxLineBytes + 1} bytes are examined, and no buffer ever grows past its limit.
+ * Breaching a limit throws {@link SseLimitExceededException} and fails the parser for good. Where a limit
+ * is hit does not depend on how the stream was chunked: the events before it are always delivered.
  *
- * <p><b>Few allocations.</b> Per event: the data string and the {@link SseEvent}. The type string is
- * reused while the {@code event:} value's bytes repeat ({@code "message"} is a constant), and the id
- * string while no {@code id:} field arrives (or it repeats the previous value).
+ * <p><b>Few allocations.</b> Per event: the data string and the {@link SseEvent}. An event with a single
+ * {@code data:} line that lies in the current chunk is decoded straight from the chunk
+ * ({@code dataInChunk}); otherwise values are copied into {@code data}, which grows as needed and is
+ * dropped after an unusually big event. The type string is reused while the {@code event:} value's bytes
+ * repeat ({@code "message"} is a constant), and the id string while no {@code id:} field arrives (or it
+ * repeats the previous value).
+ *
+ * <p>A listener should not throw (see {@link SseListener}); if it does, the exception propagates out of
+ * {@code feed}, the rest of that chunk is not parsed, and the parser should be discarded.
  *
  * <p>Not thread-safe: one parser belongs to one stream and is fed from one thread (its event loop).
  */
@@ -110,10 +115,12 @@ public final class SseParser {
     private String lastEventId;
     private long retryMillis = -1;
 
+    /** A parser with the default limits, {@link #DEFAULT_MAX_BYTES} for a line and for an event. */
     public SseParser(SseListener listener) {
         this(listener, DEFAULT_MAX_BYTES, DEFAULT_MAX_BYTES);
     }
 
+    /** A parser with the given limits (see the four-argument constructor) and no last event ID. */
     public SseParser(SseListener listener, int maxLineBytes, int maxEventBytes) {
         this(listener, maxLineBytes, maxEventBytes, "");
     }
@@ -125,7 +132,9 @@ public final class SseParser {
      * without an {@code id:} field keeps it, as a browser's {@code EventSource} does across reconnections.
      *
      * @param maxLineBytes the longest line accepted, in bytes, excluding its line ending; 1 or more
-     * @param maxEventBytes the largest event data accepted, in UTF-8 bytes of the dispatched data; 1 or more
+     * @param maxEventBytes the largest event data accepted, in bytes as received (the values of its data
+     *     fields joined by LF); 1 or more
+     * @param initialLastEventId the last event ID before the first byte; not null
      */
     public SseParser(SseListener listener, int maxLineBytes, int maxEventBytes, String initialLastEventId) {
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -389,7 +398,8 @@ public final class SseParser {
     }
 
     private SseLimitExceededException eventTooBig() {
-        return new SseLimitExceededException("event too big: its data exceeds maxEventBytes=" + maxEventBytes + " bytes");
+        return new SseLimitExceededException(
+                "event too big: its data exceeds maxEventBytes=" + maxEventBytes + " bytes");
     }
 
     private void eventField(byte[] b, int from, int length) {

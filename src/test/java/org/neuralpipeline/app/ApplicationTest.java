@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.neuralpipeline.config.PipelineConfig;
 import org.neuralpipeline.config.ServerConfig;
 
 class ApplicationTest {
@@ -20,12 +21,17 @@ class ApplicationTest {
 
     @BeforeAll
     static void start() {
-        app = Application.start(new ServerConfig("127.0.0.1", 0));
+        app = Application.start(config(0));
     }
 
     @AfterAll
     static void stop() {
         app.close();
+    }
+
+    /** Built-in model only: no probing of this machine's ports. */
+    static PipelineConfig config(int port) {
+        return PipelineConfig.DEFAULTS.withServer(new ServerConfig("127.0.0.1", port)).withProbeLocal(false);
     }
 
     private static HttpResponse<String> get(String path, String... headers) throws Exception {
@@ -76,8 +82,8 @@ class ApplicationTest {
 
     @Test
     void aTakenPortIsAClearStartupError() {
-        assertThatThrownBy(() -> Application.start(new ServerConfig("127.0.0.1", app.port())))
+        assertThatThrownBy(() -> Application.start(config(app.port())))
                 .isInstanceOf(Application.StartupException.class)
-                .hasMessageStartingWith("cannot listen on 127.0.0.1:" + app.port());
+                .hasMessageStartingWith("cannot start on 127.0.0.1:" + app.port());
     }
 }

@@ -38,7 +38,7 @@ class CliTest {
     void serveRejectsAnInvalidPortNamingKeyValueAndExpectation() {
         CliRun run = CliRun.of("serve", "--port", "70000");
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(run.err()).contains("server.port: 70000 (expected: 0-65535)");
+        assertThat(run.err()).contains("--port: 70000 (expected: 0-65535)");
     }
 
     @Test

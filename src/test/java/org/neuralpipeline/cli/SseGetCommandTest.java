@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.neuralpipeline.testing.RecordedRequest;
+import org.neuralpipeline.testing.ReceivedRequest;
 import org.neuralpipeline.testing.Reply;
 import org.neuralpipeline.testing.ScriptedHttpServer;
 
@@ -127,7 +127,7 @@ class SseGetCommandTest {
                 "{\"type\":\"message\",\"data\":\"{\\\"x\\\":1}\",\"id\":\"\"}",
                 "{\"type\":\"message\",\"data\":\"[DONE]\",\"id\":\"\"}",
                 "{\"end\":true,\"last_event_id\":\"\",\"retry_ms\":null}");
-        RecordedRequest request = server.requests().next();
+        ReceivedRequest request = server.requests().next();
         assertThat(request.method()).isEqualTo("POST");
         assertThat(request.body()).isEqualTo("{\"stream\":true}");
         assertThat(request.header("Content-Type")).isEqualTo("application/json");
@@ -142,7 +142,7 @@ class SseGetCommandTest {
         Result result = run("sse", "get", server.url("/gen"), "-d", "@" + body, "-H", "content-type: text/plain");
 
         assertThat(result.exitCode()).isZero();
-        RecordedRequest request = server.requests().next();
+        ReceivedRequest request = server.requests().next();
         assertThat(request.body()).isEqualTo("prompt=hi");
         assertThat(request.headers().get("Content-Type")).containsExactly("text/plain");
         assertThat(run("sse", "get", server.url("/gen"), "-d", "@" + dir.resolve("missing")).exitCode())

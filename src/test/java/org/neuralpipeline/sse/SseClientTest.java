@@ -25,7 +25,7 @@ import org.neuralpipeline.sse.RecordingHandler.Reconnecting;
 import org.neuralpipeline.sse.SseClientException.Kind;
 import org.neuralpipeline.testing.MeterSnapshot;
 import org.neuralpipeline.testing.Ports;
-import org.neuralpipeline.testing.RecordedRequest;
+import org.neuralpipeline.testing.ReceivedRequest;
 import org.neuralpipeline.testing.Reply;
 import org.neuralpipeline.testing.ScriptedHttpServer;
 
@@ -96,7 +96,7 @@ class SseClientTest {
         assertThat(stream.lastEventId()).isEqualTo("7");
         assertThat(stream.retryMillis()).isEqualTo(-1);
 
-        RecordedRequest request = server.requests().next();
+        ReceivedRequest request = server.requests().next();
         assertThat(request.method()).isEqualTo("GET");
         assertThat(request.uri()).isEqualTo("/events?x=1");
         assertThat(request.header("Accept")).isEqualTo("text/event-stream");
@@ -140,7 +140,7 @@ class SseClientTest {
         connect(SseRequest.get(server.url("/events")).withHeader("last-event-id", "41"), FAST);
 
         assertThat(handler.nextClosed()).isEqualTo(new SseOutcome.Ended(SseOutcome.Reason.NO_CONTENT));
-        RecordedRequest request = server.requests().next();
+        ReceivedRequest request = server.requests().next();
         assertThat(request.headers().get("Last-Event-ID")).containsExactly("41");
     }
 
@@ -173,7 +173,7 @@ class SseClientTest {
         assertThat(handler.nextEvent().data()).isEqualTo("here");
         assertThat(handler.nextClosed()).isEqualTo(new SseOutcome.Ended(SseOutcome.Reason.END_OF_STREAM));
         assertThat(server.requests().next().uri()).isEqualTo("/events");
-        RecordedRequest moved = server.requests().next();
+        ReceivedRequest moved = server.requests().next();
         assertThat(moved.uri()).isEqualTo("/moved");
         assertThat(moved.header("Accept")).isEqualTo("text/event-stream");
     }
@@ -350,7 +350,7 @@ class SseClientTest {
         assertThat(handler.nextEvent().data()).isEqualTo("{\"delta\":\"Hi\"}");
         assertThat(handler.nextEvent().data()).isEqualTo("[DONE]");
         assertThat(handler.nextClosed()).isEqualTo(new SseOutcome.Ended(SseOutcome.Reason.END_OF_STREAM));
-        RecordedRequest request = server.requests().next();
+        ReceivedRequest request = server.requests().next();
         assertThat(request.method()).isEqualTo("POST");
         assertThat(request.body()).isEqualTo(body);
         assertThat(request.header("Content-Type")).isEqualTo("application/json");

@@ -51,7 +51,8 @@ class SseEncoderTest {
     @Test
     void emptyDataAndEmptyLinesAreBareDataFields() {
         assertThat(SseEncoder.encode(SseEvent.message(""))).isEqualTo("data:\n\n");
-        assertThat(SseEncoder.encode(SseEvent.message("a\n\nb\n"))).isEqualTo("data: a\ndata:\ndata: b\ndata:\n\n");
+        assertThat(SseEncoder.encode(SseEvent.message("a\n\nb\n")))
+                .isEqualTo("data: a\ndata:\ndata: b\ndata:\n\n");
         assertThat(SseEncoder.encode(SseEvent.message("\r\r\n"))).isEqualTo("data:\ndata:\ndata:\n\n");
     }
 
@@ -62,7 +63,8 @@ class SseEncoderTest {
 
     @Test
     void bytesAreTheUtf8OfTheText() {
-        SseEvent event = new SseEvent("\u00e9v\u00e8nement", "caf\u00e9 \u20ac \uD83D\uDE00\r\n\u65e5\u672c", "\u0438\u0434");
+        SseEvent event = new SseEvent("\u00e9v\u00e8nement", "caf\u00e9 \u20ac \uD83D\uDE00\r\n\u65e5\u672c",
+                "\u0438\u0434");
         assertThat(SseEncoder.encodeToBytes(event)).isEqualTo(SseEncoder.encode(event).getBytes(UTF_8));
     }
 

@@ -64,8 +64,11 @@ class Utf8Test {
 
     @Test
     void surrogatesAreInvalid() {
-        // ED allows only 80..9F next: A0 ends it (U+FFFD), then A0 and 80 are lone continuation bytes
+        // ED allows only 80..9F next: A0 ends it (U+FFFD), then A0 and 80 are lone continuation bytes.
+        // The JDK's decoder gives a single U+FFFD here (and for "ED A0" at the end): one of the inputs
+        // where it and the standard disagree, so this vector fails if the fast path's result leaks out
         assertDecodes("ED A0 80", R + R + R);
+        assertDecodes("ED A0", R + R);
         // a UTF-8 encoded surrogate pair (CESU-8) is six bytes of garbage: six replacements
         assertDecodes("ED A0 BD ED B8 80", R.repeat(6));
     }

@@ -1,30 +1,64 @@
 package org.neuralpipeline.testing;
 
-import java.util.Collections;
-import java.util.List;
-import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.MultiMap;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.neuralpipeline.openai.OpenAiJson;
 
 /**
- * A request as {@link ScriptedHttpServer} received it.
+ * A request as a {@link FakeModelServer} received it, for assertions.
  *
- * @param headers names are case-insensitive
- * @param body the body decoded as UTF-8
- * @param receivedNanos {@link System#nanoTime()} when the request was complete, to measure gaps
+ * @param method for example {@code POST}
+ * @param path the path without the query, for example {@code /v1/chat/completions}
+ * @param query the raw query, or null
+ * @param headers a case-insensitive copy
+ * @param body the whole body (the server reads it before answering)
+ * @param connectionClosed completes when the TCP connection that carried the request closes (by either side)
  */
-public record RecordedRequest(String method, String uri, Map<String, List<String>> headers, String body,
-        long receivedNanos) {
+public record RecordedRequest(String method, String path, String query, MultiMap headers, byte[] body,
+        CompletableFuture<Void> connectionClosed) {
 
-    public RecordedRequest {
-        SortedMap<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        headers.forEach((name, values) -> copy.put(name, List.copyOf(values)));
-        headers = Collections.unmodifiableSortedMap(copy);
+    /** The first value of a header, or null. */
+    public String header(String name) {
+        return headers.get(name);
     }
 
-    /** The first value of a header, or null when the request had none. */
-    public String header(String name) {
-        List<String> values = headers.get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
+    public String bodyText() {
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
+    /** The body parsed as JSON (with the project's mapper). */
+    public JsonNode bodyJson() {
+        try {
+            return OpenAiJson.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits until the connection closed; fails the test after {@code timeout}. */
+    public void awaitConnectionClosed(Duration timeout) {
+        try {
+            connectionClosed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("the connection of " + method + " " + path + " was still open after " + timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } catch (ExecutionException e) {
+            throw new AssertionError(e.getCause());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return method + " " + path + (query == null ? "" : "?" + query) + " (" + body.length + " body bytes)";
     }
 }

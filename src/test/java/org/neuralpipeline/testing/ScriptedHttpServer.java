@@ -24,7 +24,7 @@ import java.util.concurrent.TimeoutException;
  * try (ScriptedHttpServer server = ScriptedHttpServer.start(vertx)) {
  *     server.enqueue(Reply.eventStream().write("data: hi\n\n").drop(), Reply.status(204));
  *     ... connect to server.url("/events") ...
- *     RecordedRequest first = server.requests().next();
+ *     ReceivedRequest first = server.requests().next();
  * }
  * }</pre>
  *
@@ -36,7 +36,7 @@ public final class ScriptedHttpServer implements AutoCloseable {
 
     private final Vertx vertx;
     private final Queue<Reply> replies = new ConcurrentLinkedQueue<>();
-    private final EventRecorder<RecordedRequest> requests = new EventRecorder<>();
+    private final EventRecorder<ReceivedRequest> requests = new EventRecorder<>();
     private volatile Reply whenEmpty = Reply.status(503).write("no reply scripted");
     private HttpServer server;
 
@@ -80,7 +80,7 @@ public final class ScriptedHttpServer implements AutoCloseable {
     }
 
     /** Every request received, in order, recorded when its body is complete. */
-    public EventRecorder<RecordedRequest> requests() {
+    public EventRecorder<ReceivedRequest> requests() {
         return requests;
     }
 
@@ -101,7 +101,7 @@ public final class ScriptedHttpServer implements AutoCloseable {
             Map<String, List<String>> headers = new LinkedHashMap<>();
             request.headers().forEach(e -> headers.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
             String body = ar.succeeded() ? ar.result().toString(StandardCharsets.UTF_8) : "";
-            requests.record(new RecordedRequest(request.method().name(), request.uri(), headers, body,
+            requests.record(new ReceivedRequest(request.method().name(), request.uri(), headers, body,
                     System.nanoTime()));
             play(request, chosen);
         });
