@@ -57,12 +57,14 @@ public final class GatewayLoad {
             System.out.println(usage());
             return;
         }
-        int status = 1;
+        int status;
         try {
             status = new GatewayLoad(options).run();
-        } finally {
-            System.exit(status); // whatever failed, no Vert.x thread may keep the JVM (or the gateway) alive
+        } catch (Exception e) {
+            e.printStackTrace();
+            status = 1;
         }
+        System.exit(status); // whatever failed, no Vert.x thread may keep the JVM alive
     }
 
     static String usage() {
@@ -76,7 +78,9 @@ public final class GatewayLoad {
                   --repeat-a N              sequential streams in scenario a (default 50)
                   --rounds-b N, --rounds-c N rounds of scenarios b and c per mode (default 3, 2)
                   --streams-c N             concurrent streams in scenario c (default 1000)
-                  --warmup-rounds N         untimed warm-up rounds per mode (default 2)
+                  --warmup-rounds N         least untimed warm-up rounds per mode (default 3); more follow
+                                            until JIT threads use < 5 % of CPU (--warmup-max-rounds 20,
+                                            --warmup-max-seconds 45)
                   --out DIR                 results folder (default target/bench)""";
     }
 
@@ -111,7 +115,7 @@ public final class GatewayLoad {
             } else {
                 log("direct mode only (no gateway); upstream on port %d", upstream.port());
             }
-            warmUp(viaGateway, maxStreams);
+            warmUp(viaGateway, maxStreams, machine);
             Map<String, Map<Mode, ModeStats>> results = new LinkedHashMap<>();
             for (Scenario scenario : scenarios) {
                 results.put(scenario.key(), runScenario(scenario, viaGateway));
@@ -136,8 +140,16 @@ public final class GatewayLoad {
             if (gateway != null) {
                 gateway.close();
             }
-            client.close();
-            upstream.close();
+            closeQuietly(client);
+            closeQuietly(upstream);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log("closing %s: %s", closeable.getClass().getSimpleName(), e);
         }
     }
 
@@ -166,31 +178,71 @@ public final class GatewayLoad {
         return opts.isBlank() ? List.of() : List.of(opts.trim().split("\\s+"));
     }
 
-    /** Untimed rounds in both modes, so that both JVMs have compiled the hot paths and pools are open. */
-    private void warmUp(boolean viaGateway, int maxStreams) throws Exception {
-        int rounds = Integer.parseInt(options.getOrDefault("warmup-rounds", "2"));
+    /**
+     * Untimed rounds in both modes until both JVMs have compiled their hot paths: at least
+     * {@code --warmup-rounds}, then on until the JIT compiler threads used less than 5 % of each process's
+     * CPU in the last round (at most {@code --warmup-max-rounds}); on a busy 2-core machine C2 needs many
+     * seconds, and a timed round during compilation measures the compiler. Then one round at the largest
+     * concurrency, so that the connection pools are open.
+     */
+    private void warmUp(boolean viaGateway, int maxStreams, Map<String, Object> machine) throws Exception {
+        int minRounds = Integer.parseInt(options.getOrDefault("warmup-rounds", "3"));
+        int maxRounds = Integer.parseInt(options.getOrDefault("warmup-max-rounds", "20"));
+        long maxNanos = Long.parseLong(options.getOrDefault("warmup-max-seconds", "45")) * 1_000_000_000L;
         long started = System.nanoTime();
-        List<LoadClient.Round> warm = new ArrayList<>();
-        for (int i = 0; i < rounds; i++) {
-            warm.add(new LoadClient.Round(200, 100, 2, 2, true));
-        }
-        if (rounds > 0) {
-            warm.add(new LoadClient.Round(maxStreams, 5, 20, 20, true));
-        }
-        for (LoadClient.Round round : warm) {
+        LoadClient.Round round = new LoadClient.Round(200, 100, 2, 2, true);
+        int done = 0;
+        double selfJit = Double.NaN;
+        double gatewayJit = Double.NaN;
+        while (done < maxRounds && (done < minRounds || System.nanoTime() - started < maxNanos)) {
+            Map<String, Long> selfBefore = ProcStats.schedNanosByThread(selfPid);
+            Map<String, Long> gwBefore = viaGateway ? ProcStats.schedNanosByThread(gateway.pid()) : Map.of();
             for (Mode mode : modes(viaGateway)) {
-                List<LoadClient.StreamResult> results = client.run(port(mode), round, limit(round));
-                long failed = results.stream().filter(r -> !r.ok()).count();
-                for (LoadClient.StreamResult r : results) {
-                    upstream.take(r.id);
-                }
-                if (failed > 0) {
-                    log("warm-up %s: %d of %d streams failed (%s)", mode, failed, results.size(),
-                            results.stream().filter(r -> !r.ok()).map(r -> r.error).distinct().toList());
-                }
+                warmRound(mode, round);
+            }
+            done++;
+            selfJit = compilerShare(selfBefore, ProcStats.schedNanosByThread(selfPid));
+            gatewayJit = viaGateway ? compilerShare(gwBefore, ProcStats.schedNanosByThread(gateway.pid())) : 0;
+            if (done >= minRounds && selfJit < 0.05 && gatewayJit < 0.05) {
+                break;
             }
         }
-        log("warm-up done in %.1f s", (System.nanoTime() - started) / 1e9);
+        if (minRounds > 0) {
+            for (Mode mode : modes(viaGateway)) {
+                warmRound(mode, new LoadClient.Round(maxStreams, 5, 20, 20, true));
+            }
+        }
+        machine.put("warmup_rounds", done);
+        machine.put("warmup_last_round_jit_share_load_tool", selfJit);
+        machine.put("warmup_last_round_jit_share_gateway", gatewayJit);
+        log("warm-up done in %.1f s: %d rounds; JIT share of CPU in the last one: load tool %.0f %%, gateway %.0f %%",
+                (System.nanoTime() - started) / 1e9, done, selfJit * 100, gatewayJit * 100);
+    }
+
+    private void warmRound(Mode mode, LoadClient.Round round) throws Exception {
+        List<LoadClient.StreamResult> results = client.run(port(mode), round, limit(round));
+        long failed = results.stream().filter(r -> !r.ok()).count();
+        for (LoadClient.StreamResult r : results) {
+            upstream.take(r.id);
+        }
+        if (failed > 0) {
+            log("warm-up %s: %d of %d streams failed (%s)", mode, failed, results.size(),
+                    results.stream().filter(r -> !r.ok()).map(r -> r.error).distinct().toList());
+        }
+    }
+
+    /** The share of a process's CPU between two readings that its JIT compiler threads used. */
+    private static double compilerShare(Map<String, Long> before, Map<String, Long> after) {
+        long total = 0;
+        long compiler = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            long delta = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            total += delta;
+            if (e.getKey().contains("CompilerThre")) {
+                compiler += delta;
+            }
+        }
+        return total <= 0 ? 0 : (double) compiler / total;
     }
 
     private Map<Mode, ModeStats> runScenario(Scenario scenario, boolean viaGateway) throws Exception {
@@ -228,21 +280,28 @@ public final class GatewayLoad {
 
     private void runRound(LoadClient.Round round, Mode mode, ModeStats stats) throws Exception {
         long[] machineBefore = ProcStats.machine();
-        long selfBefore = ProcStats.schedNanos(selfPid);
+        long[] selfBefore = ProcStats.sched(selfPid);
         long clientBefore = threadCpu(client.loopThread());
         long upstreamBefore = threadCpu(upstream.loopThread());
-        long gwSchedBefore = mode == Mode.GATEWAY ? ProcStats.schedNanos(gateway.pid()) : 0;
+        long[] gwSchedBefore = mode == Mode.GATEWAY ? ProcStats.sched(gateway.pid()) : null;
         long gwTicksBefore = mode == Mode.GATEWAY ? ProcStats.cpuMillis(gateway.pid()) : 0;
+        Map<String, Long> gwThreadsBefore = mode == Mode.GATEWAY ? ProcStats.schedNanosByThread(gateway.pid()) : Map.of();
         long started = System.nanoTime();
 
         List<LoadClient.StreamResult> results = client.run(port(mode), round, limit(round));
 
         long wall = System.nanoTime() - started;
         if (mode == Mode.GATEWAY) {
-            stats.gatewaySchedNanos += ProcStats.schedNanos(gateway.pid()) - gwSchedBefore;
+            long[] gwSched = ProcStats.sched(gateway.pid());
+            stats.gatewaySchedNanos += gwSched[0] - gwSchedBefore[0];
+            stats.gatewayWaitNanos += gwSched[1] - gwSchedBefore[1];
             stats.gatewayTickMillis += ProcStats.cpuMillis(gateway.pid()) - gwTicksBefore;
+            ProcStats.schedNanosByThread(gateway.pid()).forEach((name, nanos) ->
+                    stats.gatewayThreads.merge(name, nanos - gwThreadsBefore.getOrDefault(name, 0L), Long::sum));
         }
-        stats.selfSchedNanos += ProcStats.schedNanos(selfPid) - selfBefore;
+        long[] self = ProcStats.sched(selfPid);
+        stats.selfSchedNanos += self[0] - selfBefore[0];
+        stats.selfWaitNanos += self[1] - selfBefore[1];
         stats.clientLoopNanos += threadCpu(client.loopThread()) - clientBefore;
         stats.upstreamLoopNanos += threadCpu(upstream.loopThread()) - upstreamBefore;
         long[] machineAfter = ProcStats.machine();

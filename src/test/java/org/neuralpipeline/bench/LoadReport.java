@@ -95,12 +95,15 @@ final class LoadReport {
                 row(b, "", "gateway CPU, ms per 1,000 relayed tokens (thread run time; utime+stime ticks)", "",
                         num(g.gatewayCpuMsPer1kTokens()) + " (" + num(g.gatewayTickMillis / (g.tokens / 1000.0)) + ")",
                         "", find(verdicts, "CPU"));
+                row(b, "", "gateway CPU by thread", "", g.topGatewayThreads(4), "", "");
                 row(b, "", "gateway RSS before / after / peak, MiB", "", mib(g.gatewayRssBeforeKb) + " / "
                         + mib(g.gatewayRssAfterKb) + " / " + mib(g.gatewayRssPeakKb), "", "");
                 row(b, "", "gateway's own X-Gateway-Overhead-Ms p50 / p99 / max", "", triple(g.overheadHeader), "", "");
             }
             row(b, "", "load tool CPU ms: process (client loop, upstream loop)", selfCpu(d),
                     g == null ? "" : selfCpu(g), "", "");
+            row(b, "", "run-queue wait (runnable, no CPU free), ms: load tool; gateway", waits(d, false),
+                    g == null ? "" : waits(g, true), "", "");
             row(b, "", "machine idle share during the rounds", pct(d.idleShare()),
                     g == null ? "" : pct(g.idleShare()), "", "");
         }
@@ -168,11 +171,16 @@ final class LoadReport {
         m.put("load_tool_cpu_ms", s.selfSchedNanos / 1e6);
         m.put("client_loop_cpu_ms", s.clientLoopNanos / 1e6);
         m.put("upstream_loop_cpu_ms", s.upstreamLoopNanos / 1e6);
+        m.put("load_tool_runqueue_wait_ms", s.selfWaitNanos / 1e6);
         m.put("machine_idle_share", s.idleShare());
         if (mode == Mode.GATEWAY) {
             m.put("gateway_cpu_ms", s.gatewaySchedNanos / 1e6);
             m.put("gateway_cpu_ms_ticks", s.gatewayTickMillis);
+            m.put("gateway_runqueue_wait_ms", s.gatewayWaitNanos / 1e6);
             m.put("gateway_cpu_ms_per_1k_tokens", s.gatewayCpuMsPer1kTokens());
+            Map<String, Double> byThread = new LinkedHashMap<>();
+            s.gatewayThreads.forEach((name, nanos) -> byThread.put(name, nanos / 1e6));
+            m.put("gateway_cpu_ms_by_thread", byThread);
             m.put("gateway_rss_kb", Map.of("before", s.gatewayRssBeforeKb, "after", s.gatewayRssAfterKb,
                     "peak", s.gatewayRssPeakKb));
             m.put("gateway_overhead_header_ms", dist(s.overheadHeader));
@@ -236,6 +244,11 @@ final class LoadReport {
     private static String selfCpu(ModeStats s) {
         return String.format(Locale.ROOT, "%.0f (%.0f, %.0f)", s.selfSchedNanos / 1e6, s.clientLoopNanos / 1e6,
                 s.upstreamLoopNanos / 1e6);
+    }
+
+    private static String waits(ModeStats s, boolean gateway) {
+        return String.format(Locale.ROOT, "%.0f", s.selfWaitNanos / 1e6)
+                + (gateway ? String.format(Locale.ROOT, "; %.0f", s.gatewayWaitNanos / 1e6) : "");
     }
 
     private static String mib(long kb) {

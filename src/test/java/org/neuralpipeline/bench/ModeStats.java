@@ -61,12 +61,18 @@ final class ModeStats {
     /** Gateway process: CPU by thread run time (ns) and by utime+stime ticks (ms), summed over rounds. */
     long gatewaySchedNanos;
     long gatewayTickMillis;
+    /** Gateway CPU (ns) by thread name, summed over rounds. */
+    final Map<String, Long> gatewayThreads = new TreeMap<>();
     long gatewayRssBeforeKb = -1;
     long gatewayRssAfterKb = -1;
     long gatewayRssPeakKb = -1;
 
+    /** Time the gateway's threads were runnable but waited for a CPU (the shared machine's share of latency). */
+    long gatewayWaitNanos;
+
     /** This process (client + synthetic upstream), and its two event loops on their own. */
     long selfSchedNanos;
+    long selfWaitNanos;
     long clientLoopNanos;
     long upstreamLoopNanos;
 
@@ -92,6 +98,18 @@ final class ModeStats {
 
     double gatewayCpuMsPer1kTokens() {
         return tokens == 0 ? Double.NaN : gatewaySchedNanos / 1e6 / (tokens / 1000.0);
+    }
+
+    /** The thread names that used the most gateway CPU, with their share of it. */
+    String topGatewayThreads(int n) {
+        long total = gatewayThreads.values().stream().mapToLong(Long::longValue).sum();
+        if (total <= 0) {
+            return "?";
+        }
+        return String.join(", ", gatewayThreads.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(n)
+                .map(e -> String.format(java.util.Locale.ROOT, "%s %.0f%%", e.getKey(), 100.0 * e.getValue() / total))
+                .toList());
     }
 
     static List<Double> triple(Samples s) {

@@ -5,6 +5,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Linux {@code /proc} readings: a process's CPU time and memory, and the whole machine's idle share. The
@@ -36,18 +38,49 @@ final class ProcStats {
      * JIT) live on.
      */
     static long schedNanos(long pid) {
-        long sum = 0;
+        return sched(pid)[0];
+    }
+
+    /**
+     * {run, wait}: nanoseconds the process's living threads spent on a CPU, and runnable but waiting for
+     * one (schedstat's second field). Waiting is what a busy shared machine adds to every hop.
+     */
+    static long[] sched(long pid) {
+        long run = 0;
+        long wait = 0;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : tasks) {
                 String s = read(task.resolve("schedstat"));
                 if (s != null) {
-                    sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
+                    String[] f = s.trim().split(" ");
+                    run += Long.parseLong(f[0]);
+                    wait += Long.parseLong(f[1]);
                 }
             }
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return new long[] {-1, -1};
         }
-        return sum;
+        return new long[] {run, wait};
+    }
+
+    /**
+     * {@link #schedNanos} per thread name ({@code /proc/<pid>/task/<tid>/comm}, at most 15 characters, so
+     * "vert.x-eventloo"): where a process's CPU goes (event loops, GC, JIT compiler threads).
+     */
+    static Map<String, Long> schedNanosByThread(long pid) {
+        Map<String, Long> byName = new TreeMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                String s = read(task.resolve("schedstat"));
+                String comm = read(task.resolve("comm"));
+                if (s != null && comm != null) {
+                    byName.merge(comm.trim(), Long.parseLong(s.substring(0, s.indexOf(' '))), Long::sum);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Map.of();
+        }
+        return byName;
     }
 
     /** A {@code /proc/<pid>/status} field in kB (VmRSS, VmHWM), or -1. */

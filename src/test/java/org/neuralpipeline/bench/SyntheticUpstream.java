@@ -217,7 +217,6 @@ final class SyntheticUpstream implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        server.close().await(10, TimeUnit.SECONDS);
-        vertx.close().await(10, TimeUnit.SECONDS);
+        vertx.close().await(5, TimeUnit.SECONDS); // closes the server and its connections
     }
 }
