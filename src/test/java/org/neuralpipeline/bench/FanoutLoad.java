@@ -34,9 +34,10 @@ import org.neuralpipeline.bench.FanoutViewers.Viewer;
  * <p>Scenarios: {@code v100}, {@code v1000}, {@code v5000} (viewers at 100 messages/s), {@code v5000-r50}
  * (5,000 at 50/s), {@code v1000-slow50} (1,000 healthy viewers plus 50 that never read), {@code churn}
  * (10,000 connect/disconnect cycles in bursts of 500 while messages flow), {@code ingest-socket} and
- * {@code ingest-http} (one viewer, 2,000 messages/s: what ingest costs per message).
+ * {@code ingest-http} (no viewer, 2,000 messages/s: what ingest, encoding and the replay ring cost per message).
  */
 public final class FanoutLoad {
+    private static final String DELIVERIES = "neural_pipeline_broadcast_deliveries_total";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     enum Kind { FANOUT, CHURN }
@@ -46,18 +47,25 @@ public final class FanoutLoad {
             FanoutPublisher.Transport transport, int batch, int cycles, int burst) {
     }
 
-    /** A fan-out scenario's measurements. Times in µs, memory in kB, CPU in ms over the window. */
+    /**
+     * A fan-out scenario's measurements over the window (drops also over the whole run). Latency in µs, memory in
+     * kB (heap and direct memory in bytes), CPU in ms.
+     */
     record FanoutResult(String name, int viewers, int slow, double rate, String ingest, int batch,
             double windowSeconds, long windowMessages,
             long p50, long p99, long p999, long max,
             long expectedPerViewer, long deliveredHealthy, long expectedHealthy, int viewersShort,
-            long minDelivered, long viewerGaps, long viewerGapsRun, long droppedNotices, long droppedCount, int healthyClosed,
-            Map<String, Double> serverDropped, Map<String, Double> serverDroppedRun, double serverDeliveries, double deliveriesPerSecond,
+            long minDelivered, long viewerGaps, long viewerGapsRun, long droppedNotices, long droppedCount,
+            int healthyClosed, Map<String, Double> serverDropped, Map<String, Double> serverDroppedRun,
+            double serverDeliveries, double deliveriesPerSecond,
             double serverCpuMs, double serverUserMs, double serverSystemMs, double cpuMicrosPerDelivery,
-            double cpuMicrosPerMessage, Map<String, Long> serverThreadsMs, Map<String, Long> clientThreadsMs,
-            long rssBeforeKb, long rssAfterKb, long rssPeakKb, long fdsBefore, long fdsAfter,
+            double cpuMicrosPerMessage, double idleCpuMsPerSecond,
+            Map<String, Long> serverThreadsMs, Map<String, Long> clientThreadsMs,
+            long rssBeforeKb, long rssConnectedKb, long rssAfterKb, long rssPeakKb,
+            long heapConnected, long heapEnd, long heapCommitted, long fdsBefore, long fdsAfter,
             double clientCpuMs, double clientMicrosPerFrame, double idleShare, String loadBefore,
-            String loadAfter, long publisherLagP99, long publisherLagMax, long ingestRejected,
+            String loadAfter, long publisherLagP99, long publisherLagMax, long ingestSent, long ingestAccepted,
+            long ingestRejected,
             double queuedAtEnd, double queueDepthMax, int slowOpen, long serverLogProblems) {
     }
 
@@ -75,6 +83,7 @@ public final class FanoutLoad {
     private final int warmup;
     private final int steady;
     private final Vertx vertx;
+    private final int clientThreads;
     private final long self = ProcessHandle.current().pid();
 
     private FanoutLoad(Path java, Path jar, Path out, List<String> serverJvmOptions, int warmup, int steady,
@@ -85,6 +94,7 @@ public final class FanoutLoad {
         this.serverJvmOptions = serverJvmOptions;
         this.warmup = warmup;
         this.steady = steady;
+        this.clientThreads = clientThreads;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(clientThreads));
     }
 
@@ -103,8 +113,9 @@ public final class FanoutLoad {
                 new Scenario("v5000-r50", Kind.FANOUT, s3, 0, 50, socket, 1, 0, 0),
                 new Scenario("v5000", Kind.FANOUT, s3, 0, 100, socket, 1, 0, 0),
                 new Scenario("churn", Kind.CHURN, 0, 0, 100, socket, 1, cycles, burst),
-                new Scenario("ingest-socket", Kind.FANOUT, 1, 0, 2_000, socket, 1, 0, 0),
-                new Scenario("ingest-http", Kind.FANOUT, 1, 0, 2_000, FanoutPublisher.Transport.HTTP, 20, 0, 0));
+                // no viewer: what ingest, encoding and the replay ring cost per message
+                new Scenario("ingest-socket", Kind.FANOUT, 0, 0, 2_000, socket, 1, 0, 0),
+                new Scenario("ingest-http", Kind.FANOUT, 0, 0, 2_000, FanoutPublisher.Transport.HTTP, 20, 0, 0));
     }
 
     public static void main(String[] args) throws Exception {
@@ -195,12 +206,28 @@ public final class FanoutLoad {
         return FanoutServer.start(java, jar, jvm, Map.of(), out, s.name());
     }
 
+    /** What is read at either end of a measured interval. */
+    private record Snapshot(long nanos, long cpuMs, long[] userSystemMs, Map<String, Long> threads, long clientMs,
+            Map<String, Long> clientThreads, long[] machine, String load, Map<String, Double> metrics) {
+    }
+
+    private Snapshot snapshot(FanoutServer server) throws IOException, InterruptedException {
+        long pid = server.pid();
+        return new Snapshot(System.nanoTime(), FanoutProc.cpuMillis(pid), FanoutProc.userSystemMillis(pid),
+                FanoutProc.cpuMillisByThread(pid), FanoutProc.cpuMillis(self), FanoutProc.cpuMillisByThread(self),
+                FanoutProc.machine(), FanoutProc.loadAverage(), server.metrics());
+    }
+
+    /** Server CPU, in ms per second, with the viewers connected and nothing published. */
+    private static final int IDLE_SECONDS = 3;
+
     private FanoutResult fanOut(Scenario s) throws Exception {
         try (FanoutServer server = server(s)) {
             long pid = server.pid();
             long rssBefore = FanoutProc.statusKb(pid, "VmRSS");
             long fdsBefore = FanoutProc.openFiles(pid);
-            FanoutViewers viewers = new FanoutViewers(vertx, server.port(), Math.max(100, s.viewers() + 100));
+            FanoutViewers viewers = new FanoutViewers(vertx, clientThreads, server.port(),
+                    Math.max(100, s.viewers() + 100));
             List<SlowViewer> slow = new ArrayList<>();
             FanoutPublisher publisher = null;
             try {
@@ -212,25 +239,22 @@ public final class FanoutLoad {
                 for (int i = 0; i < s.slow(); i++) {
                     slow.add(new SlowViewer(server.port(), 4096));
                 }
+                long heapConnected = server.heapAfterGc();
+                long rssConnected = FanoutProc.statusKb(pid, "VmRSS");
+                Snapshot idle0 = snapshot(server);
+                Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
+                Snapshot idle1 = snapshot(server);
+                double idleCpu = (idle1.cpuMs() - idle0.cpuMs()) / ((idle1.nanos() - idle0.nanos()) / 1e9);
+
                 long windowStart = Math.round(warmup * s.rate());
                 long windowEnd = windowStart + Math.round(steady * s.rate());
                 viewers.window(windowStart, windowEnd);
                 publisher = new FanoutPublisher(s.transport(), server.socket(), server.port(), s.rate(), s.batch(),
-                        250).start();
-                Map<String, Double> metricsStart0 = server.metrics();
+                        FanoutReport.MESSAGE_BYTES).start();
 
                 publisher.awaitSent(windowStart);
                 FanoutProc.resetPeakRss(pid);
-                long t0 = System.nanoTime();
-                long cpu0 = FanoutProc.cpuMillis(pid);
-                long[] us0 = FanoutProc.userSystemMillis(pid);
-                Map<String, Long> threads0 = FanoutProc.cpuMillisByThread(pid);
-                long client0 = FanoutProc.cpuMillis(self);
-                Map<String, Long> clientThreads0 = FanoutProc.cpuMillisByThread(self);
-                long[] machine0 = FanoutProc.machine();
-                String loadBefore = FanoutProc.loadAverage();
-                Map<String, Double> m0 = server.metrics();
-
+                Snapshot a = snapshot(server);
                 long rssPeak = FanoutProc.statusKb(pid, "VmRSS");
                 while (publisher.sent() < windowEnd) {
                     if (publisher.failure() != null || !server.alive()) {
@@ -240,15 +264,7 @@ public final class FanoutLoad {
                     rssPeak = Math.max(rssPeak, FanoutProc.statusKb(pid, "VmRSS"));
                     Thread.sleep(200);
                 }
-                long t1 = System.nanoTime();
-                long cpu1 = FanoutProc.cpuMillis(pid);
-                long[] us1 = FanoutProc.userSystemMillis(pid);
-                Map<String, Long> threads1 = FanoutProc.cpuMillisByThread(pid);
-                long client1 = FanoutProc.cpuMillis(self);
-                Map<String, Long> clientThreads1 = FanoutProc.cpuMillisByThread(self);
-                long[] machine1 = FanoutProc.machine();
-                String loadAfter = FanoutProc.loadAverage();
-                Map<String, Double> m1 = server.metrics();
+                Snapshot b = snapshot(server);
                 long rssAfter = FanoutProc.statusKb(pid, "VmRSS");
                 rssPeak = Math.max(rssPeak, Math.max(rssAfter, FanoutProc.statusKb(pid, "VmHWM")));
                 long fdsAfter = FanoutProc.openFiles(pid);
@@ -258,10 +274,12 @@ public final class FanoutLoad {
                 while (System.nanoTime() < deadline && !allSeen(viewers.all(), windowEnd - 1)) {
                     Thread.sleep(50);
                 }
+                // what the viewers' queues (slow ones full) and the replay ring hold, with messages still flowing
+                long heapEnd = server.heapAfterGc();
                 publisher.close();
-                Map<String, Double> mEnd = server.metrics();
+                Map<String, Double> end = server.metrics();
 
-                double seconds = (t1 - t0) / 1e9;
+                double seconds = (b.nanos() - a.nanos()) / 1e9;
                 long expected = windowEnd - windowStart;
                 long delivered = 0;
                 long min = Long.MAX_VALUE;
@@ -281,31 +299,32 @@ public final class FanoutLoad {
                     droppedCount += v.droppedCount;
                     closed += v.closed ? 1 : 0;
                 }
-                double deliveries = FanoutServer.sum(m1, "neural_pipeline_broadcast_deliveries_total")
-                        - FanoutServer.sum(m0, "neural_pipeline_broadcast_deliveries_total");
-                Map<String, Double> dropped = drops(m0, m1);
-                Map<String, Double> droppedRun = drops(metricsStart0, mEnd);
+                double deliveries = FanoutServer.sum(b.metrics(), DELIVERIES)
+                        - FanoutServer.sum(a.metrics(), DELIVERIES);
+                long cpu = b.cpuMs() - a.cpuMs();
+                long client = b.clientMs() - a.clientMs();
                 Histogram lat = viewers.latency;
                 Histogram lag = publisher.lagMicros();
-                long published = Math.round(seconds * s.rate());
-                int slowOpen = (int) slow.stream().filter(SlowViewer::open).count();
-                FanoutResult r = new FanoutResult(s.name(), s.viewers(), s.slow(), s.rate(),
+                long published = windowEnd - windowStart;
+                return new FanoutResult(s.name(), s.viewers(), s.slow(), s.rate(),
                         s.transport().name().toLowerCase(Locale.ROOT), s.batch(), seconds, expected,
                         lat.getValueAtPercentile(50), lat.getValueAtPercentile(99), lat.getValueAtPercentile(99.9),
                         lat.getMaxValue(), expected, delivered, expected * viewers.all().size(), shortViewers,
-                        min == Long.MAX_VALUE ? 0 : min, gaps, gapsRun, notices, droppedCount, closed, dropped,
-                        droppedRun, deliveries,
-                        deliveries / seconds, cpu1 - cpu0, us1[0] - us0[0], us1[1] - us0[1],
-                        deliveries > 0 ? (cpu1 - cpu0) * 1000.0 / deliveries : Double.NaN,
-                        (cpu1 - cpu0) * 1000.0 / published, difference(threads0, threads1),
-                        difference(clientThreads0, clientThreads1), rssBefore, rssAfter, rssPeak, fdsBefore,
-                        fdsAfter, client1 - client0, delivered > 0 ? (client1 - client0) * 1000.0 / delivered
-                        : Double.NaN, FanoutProc.idleShare(machine0, machine1), loadBefore, loadAfter,
-                        lag.getValueAtPercentile(99), lag.getMaxValue(), publisher.rejected(),
-                        FanoutServer.sum(m1, "neural_pipeline_broadcast_queued_messages"),
-                        FanoutServer.sum(mEnd, "neural_pipeline_broadcast_queue_depth_max"), slowOpen,
-                        server.logProblems());
-                return r;
+                        min == Long.MAX_VALUE ? 0 : min, gaps, gapsRun, notices, droppedCount, closed,
+                        drops(a.metrics(), b.metrics()), drops(idle1.metrics(), end), deliveries,
+                        deliveries / seconds, cpu, b.userSystemMs()[0] - a.userSystemMs()[0],
+                        b.userSystemMs()[1] - a.userSystemMs()[1],
+                        deliveries > 0 ? cpu * 1000.0 / deliveries : Double.NaN, cpu * 1000.0 / published, idleCpu,
+                        difference(a.threads(), b.threads()), difference(a.clientThreads(), b.clientThreads()),
+                        rssBefore, rssConnected, rssAfter, rssPeak, heapConnected, heapEnd,
+                        (long) FanoutServer.sum(b.metrics(), "jvm_memory_committed_bytes", "area=\"heap\""),
+                        fdsBefore, fdsAfter, client, delivered > 0 ? client * 1000.0 / delivered : Double.NaN,
+                        FanoutProc.idleShare(a.machine(), b.machine()), a.load(), b.load(),
+                        lag.getValueAtPercentile(99), lag.getMaxValue(), publisher.sent(), publisher.accepted(),
+                        publisher.rejected(),
+                        FanoutServer.sum(b.metrics(), "neural_pipeline_broadcast_queued_messages"),
+                        FanoutServer.sum(end, "neural_pipeline_broadcast_queue_depth_max"),
+                        (int) slow.stream().filter(SlowViewer::open).count(), server.logProblems());
             } finally {
                 if (publisher != null) {
                     publisher.close();
@@ -357,7 +376,7 @@ public final class FanoutLoad {
     private ChurnResult churn(Scenario s) throws Exception {
         try (FanoutServer server = server(s)) {
             long pid = server.pid();
-            FanoutViewers viewers = new FanoutViewers(vertx, server.port(), s.burst() + 100);
+            FanoutViewers viewers = new FanoutViewers(vertx, clientThreads, server.port(), s.burst() + 100);
             try (FanoutPublisher publisher = new FanoutPublisher(s.transport(), server.socket(), server.port(),
                     s.rate(), 1, 250).start()) {
                 viewers.churn(s.burst(), s.burst()); // warm-up: classes, pools, JIT on both sides

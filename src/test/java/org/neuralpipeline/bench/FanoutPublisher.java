@@ -211,6 +211,11 @@ final class FanoutPublisher implements AutoCloseable {
         if (writer != null) {
             writer.join(TimeUnit.SECONDS.toMillis(10));
         }
+        // the last replies are on their way: wait a little for them, so that accepted + rejected = sent
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (channel != null && channel.isOpen() && replies.get() < sent.get() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         try {
             if (channel != null) {
                 channel.close();

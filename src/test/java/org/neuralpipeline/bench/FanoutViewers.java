@@ -2,13 +2,16 @@ package org.neuralpipeline.bench;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.internal.VertxInternal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -56,8 +59,11 @@ final class FanoutViewers implements AutoCloseable {
         WebSocket ws;
     }
 
-    private final Vertx vertx;
     private final WebSocketClient client;
+    /** One context per event loop: viewers are spread over them (connecting from the main thread would put every
+     *  viewer on one event loop, Vert.x 5 giving a non-Vert.x thread one sticky event loop). */
+    private final Context[] contexts;
+    private int next;
     private final int port;
     private final List<Viewer> viewers = new ArrayList<>();
     /** Publish-to-receive latency of in-window messages, µs, every viewer. */
@@ -68,9 +74,12 @@ final class FanoutViewers implements AutoCloseable {
     private volatile long windowStart = Long.MAX_VALUE;
     private volatile long windowEnd = Long.MAX_VALUE;
 
-    FanoutViewers(Vertx vertx, int port, int maxConnections) {
-        this.vertx = vertx;
+    FanoutViewers(Vertx vertx, int eventLoops, int port, int maxConnections) {
         this.port = port;
+        this.contexts = new Context[eventLoops];
+        for (int i = 0; i < eventLoops; i++) {
+            contexts[i] = ((VertxInternal) vertx).createEventLoopContext();
+        }
         this.client = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxConnections(maxConnections)
                 .setConnectTimeout(30_000)
@@ -129,22 +138,27 @@ final class FanoutViewers implements AutoCloseable {
     }
 
     private Future<WebSocket> open(Viewer v) {
-        long started = System.nanoTime();
-        return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws"))
-                .onSuccess(ws -> {
-                    handshakes.recordValue(Math.min(handshakes.getHighestTrackableValue(),
-                            (System.nanoTime() - started) / 1000));
-                    v.ws = ws;
-                    ws.handler(b -> frame(v, b));
-                    ws.closeHandler(x -> {
-                        v.closed = true;
-                        Short code = ws.closeStatusCode();
-                        v.closeCode = code == null ? -1 : code;
-                    });
-                    ws.exceptionHandler(t -> {
-                    });
-                })
-                .onFailure(t -> connectFailures.incrementAndGet());
+        Promise<WebSocket> opened = Promise.promise();
+        contexts[next++ % contexts.length].runOnContext(x -> {
+            long started = System.nanoTime();
+            client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws"))
+                    .onSuccess(ws -> {
+                        handshakes.recordValue(Math.min(handshakes.getHighestTrackableValue(),
+                                (System.nanoTime() - started) / 1000));
+                        v.ws = ws;
+                        ws.handler(b -> frame(v, b));
+                        ws.closeHandler(y -> {
+                            v.closed = true;
+                            Short code = ws.closeStatusCode();
+                            v.closeCode = code == null ? -1 : code;
+                        });
+                        ws.exceptionHandler(t -> {
+                        });
+                    })
+                    .onFailure(t -> connectFailures.incrementAndGet())
+                    .onComplete(opened);
+        });
+        return opened.future();
     }
 
     private void frame(Viewer v, Buffer b) {
