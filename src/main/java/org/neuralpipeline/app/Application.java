@@ -8,21 +8,29 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.neuralpipeline.broadcast.BroadcastHub;
+import org.neuralpipeline.broadcast.ViewerEndpoints;
+import org.neuralpipeline.config.BroadcastConfig;
 import org.neuralpipeline.config.PipelineConfig;
 import org.neuralpipeline.config.UpstreamConfig;
 import org.neuralpipeline.gateway.Gateway;
 import org.neuralpipeline.gateway.GatewayOptions;
 import org.neuralpipeline.health.HealthRoutes;
+import org.neuralpipeline.ingest.HttpIngest;
+import org.neuralpipeline.ingest.UnixSocketIngest;
 import org.neuralpipeline.observability.Metrics;
 import org.neuralpipeline.upstream.HttpUpstream;
 import org.neuralpipeline.upstream.LocalProbe;
 import org.neuralpipeline.upstream.Upstream;
 import org.neuralpipeline.upstream.UpstreamPool;
 import org.neuralpipeline.upstream.builtin.BuiltinUpstream;
+import org.neuralpipeline.visual.Visualizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * The composition root: builds Vert.x, the meter registry and the components, and owns their start and
  * stop order. Nothing else knows how the parts are wired.
  *
- * <p>Start order: upstreams (configured, else probed local servers), then the built-in model last (so a
- * real server wins for any model it also serves), the catalogue of models, the gateway, the HTTP server.
- * Stop order is the reverse.
+ * <p>Start order: the broadcast hub, upstreams (configured, else probed local servers), then the built-in
+ * model last (so a real server wins for any model it also serves), each wrapped so that its chat streams are
+ * broadcast ({@link BroadcastingUpstream}), the catalogue of models, the gateway, the HTTP server, the ingest
+ * socket. Stop order is the reverse.
  */
 public final class Application implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Application.class);
@@ -44,14 +53,18 @@ public final class Application implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final UpstreamPool pool;
     private final HttpServer server;
+    private final BroadcastHub hub;
+    private final UnixSocketIngest socket;
 
     private Application(PipelineConfig config, Vertx vertx, PrometheusMeterRegistry registry, UpstreamPool pool,
-            HttpServer server) {
+            HttpServer server, BroadcastHub hub, UnixSocketIngest socket) {
         this.config = config;
         this.vertx = vertx;
         this.registry = registry;
         this.pool = pool;
         this.server = server;
+        this.hub = hub;
+        this.socket = socket;
     }
 
     /** Starts the service and returns once it listens; fails with a clear reason otherwise. */
@@ -59,6 +72,11 @@ public final class Application implements AutoCloseable {
         Vertx vertx = Vertx.vertx();
         PrometheusMeterRegistry registry = Metrics.newPrometheusRegistry();
         Metrics metrics = new Metrics(registry);
+        BroadcastConfig broadcast = config.broadcast();
+        Metrics.BroadcastMeters broadcastMeters = metrics.broadcast();
+        BroadcastHub hub = new BroadcastHub(vertx, broadcast, broadcastMeters, InstantSource.system(), System::nanoTime)
+                .start();
+        Visualizer visualizer = new Visualizer(hub, broadcast, InstantSource.system(), System::nanoTime);
         try {
             HttpClient upstreamClient = vertx.createHttpClient(new HttpClientOptions()
                             .setConnectTimeout((int) config.timeouts().connect().toMillis())
@@ -66,21 +84,23 @@ public final class Application implements AutoCloseable {
                             .setKeepAlive(true),
                     // every open stream holds a connection; Vert.x's default of 5 per server would queue the 6th
                     new PoolOptions().setHttp1MaxSize(2_000).setMaxWaitQueueSize(10_000));
-            List<Upstream> upstreams = upstreams(config, vertx, upstreamClient);
+            List<Upstream> upstreams = upstreams(config, vertx, upstreamClient).stream()
+                    .<Upstream>map(u -> new BroadcastingUpstream(u, visualizer))
+                    .toList();
             UpstreamPool pool = new UpstreamPool(upstreams, Instant::now);
             pool.refresh().await(30, TimeUnit.SECONDS);
             vertx.setPeriodic(CATALOGUE_REFRESH_MILLIS, id -> pool.refresh());
 
             Gateway gateway = new Gateway(vertx, pool, gatewayOptions(config), metrics.gateway());
-            HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-                            .setHost(config.server().host())
-                            .setPort(config.server().port())
-                            .setTcpNoDelay(true)
-                            .setCompressionSupported(false))
-                    .requestHandler(Routes.build(vertx, registry, gateway, new HealthRoutes(pool)))
+            HttpServer server = vertx.createHttpServer(serverOptions(config))
+                    .requestHandler(Routes.build(vertx, registry, config, gateway, new HealthRoutes(pool),
+                            new ViewerEndpoints(hub), new HttpIngest(hub, broadcast, broadcastMeters)))
                     .listen()
                     .await(30, TimeUnit.SECONDS);
-            Application app = new Application(config, vertx, registry, pool, server);
+            UnixSocketIngest socket = broadcast.ingestEnabled() && !broadcast.ingestSocket().isEmpty()
+                    ? UnixSocketIngest.open(vertx, Path.of(broadcast.ingestSocket()), hub, broadcast, broadcastMeters)
+                    : null;
+            Application app = new Application(config, vertx, registry, pool, server, hub, socket);
             app.logWhatIsServed();
             return app;
         } catch (Exception e) {
@@ -89,6 +109,22 @@ public final class Application implements AutoCloseable {
             throw new StartupException("cannot start on " + config.server().host() + ":" + config.server().port()
                     + ": " + (e.getMessage() != null ? e.getMessage() : e), e);
         }
+    }
+
+    static HttpServerOptions serverOptions(PipelineConfig config) {
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(config.server().host())
+                .setPort(config.server().port())
+                .setTcpNoDelay(true)
+                .setCompressionSupported(false)
+                // the hub shares each message's bytes between viewers; per-viewer compression would undo that
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false);
+        if (config.broadcast().sendBuffer() > 0) {
+            // small, so that a viewer that stops reading fills its bounded queue, not megabytes of kernel buffer
+            options.setSendBufferSize((int) config.broadcast().sendBuffer());
+        }
+        return options;
     }
 
     private static List<Upstream> upstreams(PipelineConfig config, Vertx vertx, HttpClient client) throws Exception {
@@ -156,10 +192,12 @@ public final class Application implements AutoCloseable {
         return h.contains(":") ? "[" + h + "]" : h;
     }
 
-    /** Stops the server, the upstreams, then Vert.x. Safe to call twice. */
+    /** Stops the ingest socket, the viewers, the server, the upstreams, then Vert.x. Safe to call twice. */
     @Override
     public void close() {
-        Future<Void> closed = server.close()
+        Future<Void> closed = (socket == null ? Future.<Void>succeededFuture() : socket.close())
+                .eventually(hub::close)
+                .eventually(server::close)
                 .eventually(() -> Future.join(pool.upstreams().stream().map(Upstream::close).toList()))
                 .eventually(() -> vertx.close());
         try {

@@ -209,7 +209,8 @@ public final class UnixSocketIngest {
             } else {
                 meters.ingestLines("socket", 0, 1);
                 closing = true;
-                socket.write(error(number, "unauthorized: the first line must be {\"token\":\"<broadcast.ingest_token>\"}"))
+                socket.write(error(number,
+                        "unauthorized: the first line must be {\"token\":\"<broadcast.ingest_token>\"}"))
                         .onComplete(v -> socket.close());
             }
         }

@@ -59,7 +59,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       <td>viewers connected: {@code websocket}, {@code sse}</td></tr>
  *   <tr><td>{@code neural_pipeline_broadcast_viewers_refused_total}</td><td>counter</td><td></td>
  *       <td>viewers refused because {@code broadcast.max_viewers} were connected</td></tr>
- *   <tr><td>{@code neural_pipeline_broadcast_viewers_closed_total}</td><td>counter</td><td>{@code transport, reason}</td>
+ *   <tr><td>{@code neural_pipeline_broadcast_viewers_closed_total}</td><td>counter</td>
+ *       <td>{@code transport, reason}</td>
  *       <td>viewers gone: {@code client} (it left), {@code slow}, {@code stale}, {@code shutdown}</td></tr>
  *   <tr><td>{@code neural_pipeline_broadcast_messages_published_total}</td><td>counter</td><td>{@code type}</td>
  *       <td>messages numbered and encoded by the hub, by {@code message_type} (the first
@@ -67,9 +68,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <tr><td>{@code neural_pipeline_broadcast_deliveries_total}</td><td>counter</td><td>{@code transport}</td>
  *       <td>messages written to a viewer's socket</td></tr>
  *   <tr><td>{@code neural_pipeline_broadcast_dropped_total}</td><td>counter</td><td>{@code reason}</td>
- *       <td>messages a viewer did not get: {@code slow_viewer} (dropped from its queue), {@code queue_full}
- *       (queued when it was closed as too slow), {@code replay_window} (older than the replay ring on resume),
- *       {@code hub_overloaded} (not accepted at all)</td></tr>
+ *       <td>messages a viewer did not get: {@code slow_viewer} (dropped from its queue), {@code viewer_closed}
+ *       (queued when it was closed as slow or stale), {@code replay_window} (older than the replay ring on
+ *       resume), {@code hub_overloaded} (not accepted at all), {@code encode_error}</td></tr>
  *   <tr><td>{@code neural_pipeline_broadcast_queued_messages}</td><td>gauge</td><td></td>
  *       <td>messages waiting in all viewers' queues</td></tr>
  *   <tr><td>{@code neural_pipeline_broadcast_queue_depth}</td><td>summary</td><td></td>

@@ -86,4 +86,15 @@ class ApplicationTest {
                 .isInstanceOf(Application.StartupException.class)
                 .hasMessageStartingWith("cannot start on 127.0.0.1:" + app.port());
     }
+
+    @Test
+    void acceptedSocketsGetTheSmallSendBufferAndNoWebSocketCompression() {
+        assertThat(Application.serverOptions(config(0)).getSendBufferSize()).isEqualTo(64 * 1024);
+        assertThat(Application.serverOptions(config(0)).getPerMessageWebSocketCompressionSupported()).isFalse();
+        PipelineConfig osDefault = config(0).withBroadcast(new org.neuralpipeline.config.BroadcastConfig(1000, 100,
+                org.neuralpipeline.config.BroadcastConfig.SlowViewerPolicy.DROP_OLDEST, 10, 10,
+                java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(5), 0, 16, 65_536, 8, true, "", ""));
+        assertThat(Application.serverOptions(osDefault).getSendBufferSize())
+                .isEqualTo(new io.vertx.core.http.HttpServerOptions().getSendBufferSize());
+    }
 }

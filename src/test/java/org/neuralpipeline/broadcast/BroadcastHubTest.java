@@ -17,6 +17,7 @@ import org.neuralpipeline.config.BroadcastConfig.SlowViewerPolicy;
 import org.neuralpipeline.observability.Metrics;
 import org.neuralpipeline.testing.ManualClock;
 import org.neuralpipeline.testing.MeterSnapshot;
+import org.neuralpipeline.testing.SchemaCheck;
 
 /** The hub in memory: fake subscribers whose sockets the test stalls and releases, a clock the test moves. */
 class BroadcastHubTest {
@@ -76,6 +77,14 @@ class BroadcastHubTest {
         }
     }
 
+    private static com.fasterxml.jackson.databind.JsonNode json(String text) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+        } catch (Exception e) {
+            throw new AssertionError(text, e);
+        }
+    }
+
     private Map<String, Double> meters() {
         return MeterSnapshot.of(registry);
     }
@@ -99,8 +108,9 @@ class BroadcastHubTest {
         assertThat(b.batches().getFirst().getFirst()).isSameAs(first);
         assertThat(new String(first.sse(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(
                 "id: 1\ndata: {\"seq\":1,\"message_type\":\"TokenVisualizationUpdate\",\"text\":\"hi\"}\n\n");
-        assertThat(meters()).containsEntry("neural_pipeline.broadcast.messages.published{type=TokenVisualizationUpdate}",
-                2.0).containsEntry("neural_pipeline.broadcast.deliveries{transport=websocket}", 2.0)
+        assertThat(meters())
+                .containsEntry("neural_pipeline.broadcast.messages.published{type=TokenVisualizationUpdate}", 2.0)
+                .containsEntry("neural_pipeline.broadcast.deliveries{transport=websocket}", 2.0)
                 .containsEntry("neural_pipeline.broadcast.viewers{transport=sse}", 1.0);
     }
 
@@ -195,6 +205,7 @@ class BroadcastHubTest {
         assertThat(got.getLast()).matches("\\{\"message_type\":\"Dropped\",\"timestamp\":[0-9.E]+,\"count\":41,"
                 + "\"reason\":\"slow_viewer\"}");
         assertThat(meters()).containsEntry("neural_pipeline.broadcast.queued.messages{}", 0.0);
+        assertThat(SchemaCheck.violations(json(got.getLast()))).isEmpty();
     }
 
     @Test
@@ -341,6 +352,7 @@ class BroadcastHubTest {
         subscribe(s, 5); // wants 6..30; the ring holds 21..30
         List<String> got = s.received();
         assertThat(got.getFirst()).contains("\"count\":15,\"reason\":\"replay_window\"");
+        assertThat(SchemaCheck.violations(json(got.getFirst()))).isEmpty();
         assertThat(got.subList(1, got.size())).hasSize(10).first().asString().contains("\"t21\"");
         assertThat(meters()).containsEntry("neural_pipeline.broadcast.dropped{reason=replay_window}", 15.0);
     }

@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.UpgradeRejectedException;
@@ -82,9 +83,15 @@ class ViewerEndpointsTest {
                 .requestHandler(router).listen(0, "127.0.0.1"));
     }
 
+    /** A connected WebSocket whose messages go to {@code messages}, the handler set before the first can arrive. */
     private WebSocket webSocket(String uri, EventRecorder<String> messages) {
-        WebSocket ws = await(webSockets.connect(server.actualPort(), "127.0.0.1", uri));
-        ws.textMessageHandler(messages::record);
+        return webSocket(uri, messages::record);
+    }
+
+    private WebSocket webSocket(String uri, io.vertx.core.Handler<String> onMessage) {
+        ClientWebSocket ws = webSockets.webSocket();
+        ws.textMessageHandler(onMessage);
+        await(ws.connect(server.actualPort(), "127.0.0.1", uri));
         return ws;
     }
 
@@ -96,10 +103,13 @@ class ViewerEndpointsTest {
         if (lastEventId != null) {
             options.putHeader("Last-Event-ID", lastEventId);
         }
-        HttpClientResponse response = await(http.request(options).compose(r -> r.send()));
+        // the handler is set on the event loop as the response arrives, before any of its body can
+        HttpClientResponse response = await(http.request(options).compose(r -> r.send()).map(r -> {
+            r.handler(b -> parser.feed(b.getBytes()));
+            return r;
+        }));
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.getHeader("Content-Type")).isEqualTo("text/event-stream; charset=utf-8");
-        response.handler(b -> parser.feed(b.getBytes()));
         return events;
     }
 
@@ -239,10 +249,8 @@ class ViewerEndpointsTest {
         AtomicInteger healthyA = new AtomicInteger();
         AtomicInteger healthyB = new AtomicInteger();
         EventRecorder<String> slowMessages = new EventRecorder<>();
-        WebSocket a = await(webSockets.connect(server.actualPort(), "127.0.0.1", "/ws"));
-        a.textMessageHandler(m -> healthyA.incrementAndGet());
-        WebSocket b = await(webSockets.connect(server.actualPort(), "127.0.0.1", "/ws"));
-        b.textMessageHandler(m -> healthyB.incrementAndGet());
+        webSocket("/ws", m -> healthyA.incrementAndGet());
+        webSocket("/ws", m -> healthyB.incrementAndGet());
         WebSocket slow = webSocket("/ws", slowMessages);
         slow.pause(); // stops reading: its socket buffers fill, then its queue in the hub
         awaitViewers(3);
@@ -287,8 +295,7 @@ class ViewerEndpointsTest {
         slow.closeHandler(v -> closed.record(slow.closeStatusCode()));
         slow.pause();
         AtomicInteger healthy = new AtomicInteger();
-        WebSocket ok = await(webSockets.connect(server.actualPort(), "127.0.0.1", "/ws"));
-        ok.textMessageHandler(m -> healthy.incrementAndGet());
+        webSocket("/ws", m -> healthy.incrementAndGet());
         awaitViewers(2);
 
         String text = "x".repeat(2000);

@@ -71,7 +71,8 @@ class ConfigRecordsTest {
 
     @Test
     void slowViewerPolicyReadsItsFileNames() {
-        assertThat(BroadcastConfig.SlowViewerPolicy.parse("k", " Close ")).isEqualTo(BroadcastConfig.SlowViewerPolicy.CLOSE);
+        assertThat(BroadcastConfig.SlowViewerPolicy.parse("k", " Close "))
+                .isEqualTo(BroadcastConfig.SlowViewerPolicy.CLOSE);
         assertThatThrownBy(() -> BroadcastConfig.SlowViewerPolicy.parse("broadcast.slow_viewer_policy", "kick"))
                 .hasMessage("broadcast.slow_viewer_policy: \"kick\" (expected: drop_oldest or close)");
     }

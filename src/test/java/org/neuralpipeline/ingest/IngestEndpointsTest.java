@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
@@ -93,10 +92,13 @@ class IngestEndpointsTest {
             if (authorization != null) {
                 options.putHeader("Authorization", authorization);
             }
-            HttpClientResponse response = client.request(options).compose(r -> r.send(Buffer.buffer(body)))
+            // the body is asked for on the event loop as the response arrives, so none of it can be missed
+            record Raw(int status, Buffer body) {
+            }
+            Raw raw = client.request(options).compose(r -> r.send(Buffer.buffer(body)))
+                    .compose(r -> r.body().map(b -> new Raw(r.statusCode(), b)))
                     .await(10, TimeUnit.SECONDS);
-            Buffer answer = response.body().await(10, TimeUnit.SECONDS);
-            return new Answer(response.statusCode(), JSON.readTree(answer.getBytes()));
+            return new Answer(raw.status(), JSON.readTree(raw.body().getBytes()));
         } finally {
             server.close().await(10, TimeUnit.SECONDS);
         }
@@ -180,7 +182,8 @@ class IngestEndpointsTest {
             assertThat(Files.list(dir).map(p -> p.getFileName().toString())).containsExactly("ingest.sock");
             c.send("{\"message_type\":\"A\"}\n[]\n\n{\"message_type\":\"B\"}\r\n{\"message_type\":\"C\"");
             assertThat(c.reply()).isEqualTo("{\"ok\":true,\"id\":1}");
-            assertThat(c.reply()).isEqualTo("{\"ok\":false,\"line\":2,\"error\":\"expected a JSON object, got array\"}");
+            assertThat(c.reply())
+                    .isEqualTo("{\"ok\":false,\"line\":2,\"error\":\"expected a JSON object, got array\"}");
             assertThat(c.reply()).isEqualTo("{\"ok\":true,\"id\":2}"); // line 3 was blank: no reply
             c.send("}\n");
             assertThat(c.reply()).isEqualTo("{\"ok\":true,\"id\":3}");
@@ -206,8 +209,8 @@ class IngestEndpointsTest {
             }
             try (SocketClient c = new SocketClient(path)) {
                 c.send("{\"message_type\":\"A\"}\n");
-                assertThat(c.reply()).isEqualTo("{\"ok\":false,\"line\":1,\"error\":\"unauthorized: the first line must "
-                        + "be {\\\"token\\\":\\\"<broadcast.ingest_token>\\\"}\"}");
+                assertThat(c.reply()).isEqualTo("{\"ok\":false,\"line\":1,\"error\":\"unauthorized: the first line "
+                        + "must be {\\\"token\\\":\\\"<broadcast.ingest_token>\\\"}\"}");
                 assertThat(c.reply()).as("closed").isNull();
             }
             assertThat(published).hasSize(1);
