@@ -59,7 +59,7 @@ public final class FanoutLoad {
             int healthyClosed, Map<String, Double> serverDropped, Map<String, Double> serverDroppedRun,
             double serverDeliveries, double deliveriesPerSecond,
             double serverCpuMs, double serverUserMs, double serverSystemMs, double cpuMicrosPerDelivery,
-            double cpuMicrosPerMessage, double idleCpuMsPerSecond,
+            double cpuMicrosPerMessage, double idleCpuMsPerSecond, double writeCallsPerDelivery,
             Map<String, Long> serverThreadsMs, Map<String, Long> clientThreadsMs,
             long rssBeforeKb, long rssConnectedKb, long rssAfterKb, long rssPeakKb,
             long heapConnected, long heapEnd, long heapCommitted, long fdsBefore, long fdsAfter,
@@ -207,14 +207,15 @@ public final class FanoutLoad {
     }
 
     /** What is read at either end of a measured interval. */
-    private record Snapshot(long nanos, long cpuMs, long[] userSystemMs, Map<String, Long> threads, long clientMs,
+    private record Snapshot(long nanos, long cpuMs, long[] userSystemMs, long writeCalls, Map<String, Long> threads,
+            long clientMs,
             Map<String, Long> clientThreads, long[] machine, String load, Map<String, Double> metrics) {
     }
 
     private Snapshot snapshot(FanoutServer server) throws IOException, InterruptedException {
         long pid = server.pid();
         return new Snapshot(System.nanoTime(), FanoutProc.cpuMillis(pid), FanoutProc.userSystemMillis(pid),
-                FanoutProc.cpuMillisByThread(pid), FanoutProc.cpuMillis(self), FanoutProc.cpuMillisByThread(self),
+                FanoutProc.writeCalls(pid), FanoutProc.cpuMillisByThread(pid), FanoutProc.cpuMillis(self), FanoutProc.cpuMillisByThread(self),
                 FanoutProc.machine(), FanoutProc.loadAverage(), server.metrics());
     }
 
@@ -315,6 +316,7 @@ public final class FanoutLoad {
                         deliveries / seconds, cpu, b.userSystemMs()[0] - a.userSystemMs()[0],
                         b.userSystemMs()[1] - a.userSystemMs()[1],
                         deliveries > 0 ? cpu * 1000.0 / deliveries : Double.NaN, cpu * 1000.0 / published, idleCpu,
+                        deliveries > 0 ? (b.writeCalls() - a.writeCalls()) / deliveries : Double.NaN,
                         difference(a.threads(), b.threads()), difference(a.clientThreads(), b.clientThreads()),
                         rssBefore, rssConnected, rssAfter, rssPeak, heapConnected, heapEnd,
                         (long) FanoutServer.sum(b.metrics(), "jvm_memory_committed_bytes", "area=\"heap\""),

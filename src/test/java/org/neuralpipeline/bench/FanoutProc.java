@@ -87,6 +87,23 @@ final class FanoutProc {
         }
     }
 
+    /**
+     * Write system calls of the process so far ({@code syscw} of {@code /proc/<pid>/io}: write, writev, including
+     * event-loop wake-ups, which write to an eventfd), or -1. Per delivered message, it shows whether writes are
+     * batched.
+     */
+    static long writeCalls(long pid) {
+        String io = read(Path.of("/proc", Long.toString(pid), "io"));
+        if (io != null) {
+            for (String line : io.split("\n")) {
+                if (line.startsWith("syscw:")) {
+                    return Long.parseLong(line.substring(6).trim());
+                }
+            }
+        }
+        return -1;
+    }
+
     /** Open file descriptors of the process (sockets included), or -1. */
     static long openFiles(long pid) {
         try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {

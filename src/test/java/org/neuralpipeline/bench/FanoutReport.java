@@ -46,12 +46,13 @@ final class FanoutReport {
             }
             md.append("\nCPU is in cores over the window (1.00 = one core busy); latency is publish to receive in"
                     + " ms on one monotonic clock; client CPU is the load tool (viewers and publisher).\n\n");
-            md.append("| Scenario | Idle server CPU (viewers connected) | Heap after GC: viewers connected → end "
+            md.append("| Scenario | Server write calls per delivery | Idle server CPU (viewers connected) "
+                    + "| Heap after GC: viewers connected → end "
                     + "| Heap committed | Descriptors before → during | Queued at window end |\n");
-            md.append("|---|--:|---|--:|---|--:|\n");
+            md.append("|---|--:|--:|---|--:|---|--:|\n");
             for (FanoutResult r : fan) {
-                md.append(String.format(Locale.ROOT, "| %s | %.0f ms/s | %s → %s MB | %s MB | %d → %d | %,.0f |%n",
-                        r.name(), r.idleCpuMsPerSecond(), mb(r.heapConnected() / 1024), mb(r.heapEnd() / 1024),
+                md.append(String.format(Locale.ROOT, "| %s | %.2f | %.0f ms/s | %s → %s MB | %s MB | %d → %d | %,.0f |%n",
+                        r.name(), r.writeCallsPerDelivery(), r.idleCpuMsPerSecond(), mb(r.heapConnected() / 1024), mb(r.heapEnd() / 1024),
                         mb(r.heapCommitted() / 1024), r.fdsBefore(), r.fdsAfter(),
                         r.queuedAtEnd()));
             }
