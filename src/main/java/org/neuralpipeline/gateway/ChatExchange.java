@@ -65,7 +65,6 @@ final class ChatExchange implements StreamSink {
     private String completionId;
     private long created;
     private String fingerprint;
-    private boolean sawUsage;
     private boolean clientBehind;
 
     private long overheadNanos;
@@ -155,9 +154,6 @@ final class ChatExchange implements StreamSink {
         }
         boolean token = event instanceof StreamEvent.Content || event instanceof StreamEvent.Reasoning
                 || event instanceof StreamEvent.ToolCall;
-        if (event instanceof StreamEvent.Usage) {
-            sawUsage = true;
-        }
         if (event instanceof StreamEvent.Finish f && (finishReason == null || f.choice() == 0)) {
             finishReason = f.reason();
         }
