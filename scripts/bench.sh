@@ -48,7 +48,7 @@ build() {
     export JAVA_HOME
     echo "bench.sh: building with $("$JAVA" -version 2>&1 | head -1) at $JAVA_HOME" >&2
     mvn -q -B -Pbench -DskipTests test-compile dependency:build-classpath \
-        -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
+        -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >&2
     CLASSPATH_BENCH="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
 }
 
