@@ -1,19 +1,23 @@
 package org.neuralpipeline.app;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.internal.VertxInternal;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.neuralpipeline.broadcast.BroadcastHub;
 import org.neuralpipeline.broadcast.ViewerEndpoints;
 import org.neuralpipeline.config.BroadcastConfig;
@@ -74,8 +78,10 @@ public final class Application implements AutoCloseable {
         Metrics metrics = new Metrics(registry);
         BroadcastConfig broadcast = config.broadcast();
         Metrics.BroadcastMeters broadcastMeters = metrics.broadcast();
-        BroadcastHub hub = new BroadcastHub(vertx, broadcast, broadcastMeters, InstantSource.system(), System::nanoTime)
-                .start();
+        // one event loop for the HTTP server's connections, the hub and ingest: see docs/CONCURRENCY.md
+        Context loop = ((VertxInternal) vertx).createEventLoopContext();
+        BroadcastHub hub = new BroadcastHub(vertx, loop, broadcast, broadcastMeters, InstantSource.system(),
+                System::nanoTime).start();
         Visualizer visualizer = new Visualizer(hub, broadcast, InstantSource.system(), System::nanoTime);
         try {
             HttpClient upstreamClient = vertx.createHttpClient(new HttpClientOptions()
@@ -94,11 +100,12 @@ public final class Application implements AutoCloseable {
             Gateway gateway = new Gateway(vertx, pool, gatewayOptions(config), metrics.gateway());
             HttpServer server = vertx.createHttpServer(serverOptions(config))
                     .requestHandler(Routes.build(vertx, registry, config, gateway, new HealthRoutes(pool),
-                            new ViewerEndpoints(hub), new HttpIngest(hub, broadcast, broadcastMeters)))
-                    .listen()
-                    .await(30, TimeUnit.SECONDS);
+                            new ViewerEndpoints(hub), new HttpIngest(hub, broadcast, broadcastMeters)));
+            // a server takes the event loop of the context it listens from for all its connections
+            on(loop, server::listen).await(30, TimeUnit.SECONDS);
             UnixSocketIngest socket = broadcast.ingestEnabled() && !broadcast.ingestSocket().isEmpty()
-                    ? UnixSocketIngest.open(vertx, Path.of(broadcast.ingestSocket()), hub, broadcast, broadcastMeters)
+                    ? UnixSocketIngest.open(vertx, loop, Path.of(broadcast.ingestSocket()), hub, broadcast,
+                            broadcastMeters)
                     : null;
             Application app = new Application(config, vertx, registry, pool, server, hub, socket);
             app.logWhatIsServed();
@@ -109,6 +116,13 @@ public final class Application implements AutoCloseable {
             throw new StartupException("cannot start on " + config.server().host() + ":" + config.server().port()
                     + ": " + (e.getMessage() != null ? e.getMessage() : e), e);
         }
+    }
+
+    /** Calls {@code action} on {@code context}'s thread; its future, completed there. */
+    private static <T> Future<T> on(Context context, Supplier<Future<T>> action) {
+        Promise<T> promise = Promise.promise();
+        context.runOnContext(v -> action.get().onComplete(promise));
+        return promise.future();
     }
 
     static HttpServerOptions serverOptions(PipelineConfig config) {

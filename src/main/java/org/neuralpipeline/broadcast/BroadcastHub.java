@@ -111,6 +111,8 @@ public final class BroadcastHub implements Publisher {
     private Viewer[] fanOut = new Viewer[0];
     private boolean fanOutStale;
     private final List<Viewer> dirty = new ArrayList<>();
+    /** Messages added to viewers' queues in this drain, given to the gauge once at its end. */
+    private long offered;
     private long heartbeatTimer = -1;
 
     /**
@@ -119,14 +121,25 @@ public final class BroadcastHub implements Publisher {
      */
     public BroadcastHub(Vertx vertx, BroadcastConfig config, BroadcastMeters meters, InstantSource clock,
             LongSupplier nanoTime) {
+        // a context of its own, whatever thread builds the hub
+        this(vertx, ((VertxInternal) vertx).createEventLoopContext(), config, meters, clock, nanoTime);
+    }
+
+    /**
+     * A hub whose fan-out runs on {@code context}. The service gives it the event loop its HTTP server listens
+     * on, so that the gateway's relay, ingest, the hub and every viewer's socket share one thread: a token
+     * published, encoded and written to a thousand viewers crosses no thread and wakes no other loop
+     * (docs/CONCURRENCY.md).
+     */
+    public BroadcastHub(Vertx vertx, Context context, BroadcastConfig config, BroadcastMeters meters,
+            InstantSource clock, LongSupplier nanoTime) {
+        this.context = Objects.requireNonNull(context, "context");
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.config = Objects.requireNonNull(config, "config");
         this.meters = Objects.requireNonNull(meters, "meters");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
         this.ring = new ReplayRing(config.replaySize());
-        // a context of its own, whatever thread builds the hub
-        this.context = ((VertxInternal) vertx).createEventLoopContext();
     }
 
     /** Starts the heartbeat timer. */
@@ -138,6 +151,10 @@ public final class BroadcastHub implements Publisher {
 
     public BroadcastConfig config() {
         return config;
+    }
+
+    BroadcastMeters meters() {
+        return meters;
     }
 
     long now() {
@@ -305,6 +322,8 @@ public final class BroadcastHub implements Publisher {
                 }
             }
         }
+        meters.queued(offered);
+        offered = 0;
         for (Viewer v : dirty) {
             v.dirty = false;
             flush(v);
@@ -331,7 +350,7 @@ public final class BroadcastHub implements Publisher {
 
     private void offer(Viewer v, Frame frame) {
         v.queue.add(frame);
-        meters.queued(1);
+        offered++;
         // a viewer with nothing in flight takes its whole queue at the end of this drain: a burst is not a backlog
         if (v.queue.size() > config.backpressureThreshold() && (v.inFlight || v.queue.size() > config.queueSize())) {
             if (config.slowViewerPolicy() == BroadcastConfig.SlowViewerPolicy.CLOSE) {

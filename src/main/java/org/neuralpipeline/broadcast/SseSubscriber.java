@@ -36,7 +36,7 @@ final class SseSubscriber implements Subscriber {
     @Override
     public Future<Void> write(List<Frame> batch) {
         Promise<Void> written = Promise.promise();
-        context.runOnContext(v -> {
+        Loops.run(context, () -> {
             if (response.closed() || response.ended()) {
                 written.fail("the SSE stream is closed");
                 return;
@@ -57,7 +57,7 @@ final class SseSubscriber implements Subscriber {
     @Override
     public Future<Void> ping() {
         Promise<Void> pinged = Promise.promise();
-        context.runOnContext(v -> {
+        Loops.run(context, () -> {
             if (response.closed() || response.ended()) {
                 pinged.fail("the SSE stream is closed");
             } else {
@@ -70,7 +70,7 @@ final class SseSubscriber implements Subscriber {
     /** SSE has no close code: a shutdown ends the stream, a slow or stale viewer's connection is reset. */
     @Override
     public void close(int code, String reason) {
-        context.runOnContext(v -> {
+        Loops.run(context, () -> {
             if (response.closed() || response.ended()) {
                 return;
             }

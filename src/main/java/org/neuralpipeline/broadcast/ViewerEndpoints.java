@@ -34,11 +34,16 @@ public final class ViewerEndpoints {
         this.hub = hub;
     }
 
-    /** {@code GET /ws}: a WebSocket of JSON text frames. */
-    public void webSocket(RoutingContext ctx) {
-        HttpServerRequest request = ctx.request();
+    /**
+     * {@code GET /ws}: a WebSocket of JSON text frames. Takes the server's own request, not vertx-web's
+     * {@code RoutingContext}: vertx-web wraps the WebSocket it upgrades to, and only Vert.x's own WebSocket gives
+     * {@link WebSocketSubscriber} the connection's channel, which its batched writes (one system call per batch,
+     * not per message) need. So the service answers {@code /ws} in front of its router ({@code Routes}).
+     */
+    public void webSocket(HttpServerRequest request) {
+        HttpServerResponse response = request.response();
         if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
-            error(ctx.response(), 400, "invalid_request_error", "websocket_upgrade_required",
+            error(response, 400, "invalid_request_error", "websocket_upgrade_required",
                     "GET /ws is a WebSocket (send Upgrade: websocket); GET /v1/neural/stream serves the same as SSE");
             return;
         }
@@ -48,11 +53,11 @@ public final class ViewerEndpoints {
             filter = filter(request);
             since = since(request.getParam("since"));
         } catch (IllegalArgumentException e) {
-            error(ctx.response(), 400, "invalid_request_error", "invalid_value", e.getMessage());
+            error(response, 400, "invalid_request_error", "invalid_value", e.getMessage());
             return;
         }
         if (!hub.reserve()) {
-            refuse(ctx.response());
+            refuse(response);
             return;
         }
         request.toWebSocket().onComplete(ar -> {
@@ -61,8 +66,8 @@ public final class ViewerEndpoints {
                 return;
             }
             ServerWebSocket ws = ar.result();
-            Subscription subscription = hub.subscribe(new WebSocketSubscriber(ws, Vertx.currentContext()), filter,
-                    since);
+            Subscription subscription = hub.subscribe(WebSocketSubscriber.of(ws, Vertx.currentContext(), hub),
+                    filter, since);
             ws.handler(b -> subscription.touch());
             ws.pongHandler(b -> subscription.touch());
             ws.exceptionHandler(t -> {

@@ -11,6 +11,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A viewer on {@code GET /ws}: each message is one JSON text frame.
@@ -20,18 +23,44 @@ import java.util.List;
  * {@link ChannelHandlerContext} (Vert.x's {@link WebSocketInternal}, meant for integrations like this one) a
  * batch becomes N frames and one flush, so one {@code writev}. The frames wrap the hub's shared JSON bytes
  * without copying them. Everything runs on the connection's own event loop, as Vert.x's own writes do, so the
- * order with pings and the close frame is kept. Should a future Vert.x not expose the context, the public API
- * is used instead (one flush per frame).
+ * order with pings and the close frame is kept; when that loop is the hub's (the service runs both on one), the
+ * write happens at once instead of as a task.
+ *
+ * <p>Only Vert.x's own WebSocket exposes the channel; a wrapper (vertx-web's {@code toWebSocket()} returns one)
+ * does not. Such a WebSocket still works, through the public API with one flush per frame, but costs several
+ * times the CPU per message, so it is logged once and counted ({@code broadcast_viewers_unbatched_total}).
  */
 final class WebSocketSubscriber implements Subscriber {
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketSubscriber.class);
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
+
     private final ServerWebSocket ws;
     private final Context context;
     private final ChannelHandlerContext channel;
 
-    WebSocketSubscriber(ServerWebSocket ws, Context context) {
+    private WebSocketSubscriber(ServerWebSocket ws, Context context, ChannelHandlerContext channel) {
         this.ws = ws;
         this.context = context;
-        this.channel = ws instanceof WebSocketInternal internal ? internal.channelHandlerContext() : null;
+        this.channel = channel;
+    }
+
+    /** A subscriber for {@code ws}, whose handlers run on {@code context}. */
+    static WebSocketSubscriber of(ServerWebSocket ws, Context context, BroadcastHub hub) {
+        if (ws instanceof WebSocketInternal internal) {
+            return new WebSocketSubscriber(ws, context, internal.channelHandlerContext());
+        }
+        hub.meters().viewerUnbatched();
+        if (WARNED.compareAndSet(false, true)) {
+            LOG.warn("a WebSocket viewer is written one frame per system call: its WebSocket ({}) does not expose "
+                    + "its channel; serve /ws from the HTTP server's own request, not through a wrapper",
+                    ws.getClass().getName());
+        }
+        return new WebSocketSubscriber(ws, context, null);
+    }
+
+    /** Whether batches go out with one flush (tests). */
+    boolean batched() {
+        return channel != null;
     }
 
     @Override
@@ -47,7 +76,7 @@ final class WebSocketSubscriber implements Subscriber {
     @Override
     public Future<Void> write(List<Frame> batch) {
         Promise<Void> written = Promise.promise();
-        context.runOnContext(v -> {
+        Loops.run(context, () -> {
             if (ws.isClosed()) {
                 written.fail("the WebSocket is closed");
             } else if (channel != null) {
@@ -57,7 +86,6 @@ final class WebSocketSubscriber implements Subscriber {
                             Unpooled.wrappedBuffer(batch.get(i).json()));
                     channel.write(frame, i == batch.size() - 1 ? last : channel.voidPromise());
                 }
-                channel.flush();
                 last.addListener(f -> {
                     if (f.isSuccess()) {
                         written.complete();
@@ -65,6 +93,7 @@ final class WebSocketSubscriber implements Subscriber {
                         written.fail(f.cause());
                     }
                 });
+                channel.flush();
             } else {
                 Future<Void> lastWrite = null;
                 for (Frame f : batch) {
@@ -79,7 +108,7 @@ final class WebSocketSubscriber implements Subscriber {
     @Override
     public Future<Void> ping() {
         Promise<Void> pinged = Promise.promise();
-        context.runOnContext(v -> {
+        Loops.run(context, () -> {
             if (ws.isClosed()) {
                 pinged.fail("the WebSocket is closed");
             } else {
@@ -91,7 +120,7 @@ final class WebSocketSubscriber implements Subscriber {
 
     @Override
     public void close(int code, String reason) {
-        context.runOnContext(v -> {
+        Loops.run(context, () -> {
             if (!ws.isClosed()) {
                 ws.close((short) code, reason);
             }

@@ -2,7 +2,9 @@ package org.neuralpipeline.ingest;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
@@ -58,6 +60,15 @@ public final class UnixSocketIngest {
      */
     public static UnixSocketIngest open(Vertx vertx, Path path, Publisher publisher, BroadcastConfig config,
             BroadcastMeters meters) {
+        return open(vertx, vertx.getOrCreateContext(), path, publisher, config, meters);
+    }
+
+    /**
+     * Listens on {@code path}, its connections on {@code loop}'s event loop (the service's one loop, where the
+     * hub publishes without a thread hop).
+     */
+    public static UnixSocketIngest open(Vertx vertx, Context loop, Path path, Publisher publisher,
+            BroadcastConfig config, BroadcastMeters meters) {
         Path target = path.toAbsolutePath();
         try {
             if (!Files.isDirectory(target.getParent())) {
@@ -81,7 +92,10 @@ public final class UnixSocketIngest {
             NetServer server = vertx.createNetServer()
                     .connectHandler(socket -> new Connection(socket, publisher, token, meters).start());
             try {
-                server.listen(SocketAddress.domainSocketAddress(bound.toString())).await(10, TimeUnit.SECONDS);
+                Promise<NetServer> listening = Promise.promise();
+                loop.runOnContext(v -> server.listen(SocketAddress.domainSocketAddress(bound.toString()))
+                        .onComplete(listening));
+                listening.future().await(10, TimeUnit.SECONDS);
                 Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
                 Files.move(bound, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (Exception e) {

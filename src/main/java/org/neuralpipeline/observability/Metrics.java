@@ -211,6 +211,7 @@ public final class Metrics {
         private final Map<String, Counter> closed = new ConcurrentHashMap<>();
         private final Map<String, Counter> ingest = new ConcurrentHashMap<>();
         private final Counter refused;
+        private final Counter unbatched;
         private final AtomicLong queued = new AtomicLong();
         private final DistributionSummary queueDepth;
 
@@ -221,6 +222,10 @@ public final class Metrics {
             this.registry = registry;
             this.refused = Counter.builder(PREFIX + "broadcast.viewers.refused")
                     .description("Viewers refused because the maximum was connected")
+                    .register(registry);
+            this.unbatched = Counter.builder(PREFIX + "broadcast.viewers.unbatched")
+                    .description("WebSocket viewers written one frame per system call, their connection's channel "
+                            + "being out of reach (the log says why); 0 unless something is wrong")
                     .register(registry);
             Gauge.builder(PREFIX + "broadcast.queued.messages", queued, AtomicLong::get)
                     .description("Messages waiting in all viewers' queues")
@@ -273,6 +278,10 @@ public final class Metrics {
 
         public void viewerRefused() {
             refused.increment();
+        }
+
+        public void viewerUnbatched() {
+            unbatched.increment();
         }
 
         public void published(String type) {

@@ -183,7 +183,9 @@ class BroadcastApplicationTest {
                 "neural_pipeline_broadcast_messages_published_total{type=\"CompositorFrame\"}",
                 "neural_pipeline_ingest_lines_total{result=\"accepted\",transport=\"http\"}",
                 "neural_pipeline_broadcast_delivery_latency_seconds_bucket",
-                "neural_pipeline_broadcast_queue_depth_max");
+                "neural_pipeline_broadcast_queue_depth_max",
+                // the service's /ws reaches each connection's channel: batches go out with one flush
+                "neural_pipeline_broadcast_viewers_unbatched_total 0.0");
         socket.close();
     }
 

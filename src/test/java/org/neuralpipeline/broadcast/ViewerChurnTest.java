@@ -10,7 +10,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.ext.web.Router;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -41,10 +40,8 @@ class ViewerChurnTest {
                 InstantSource.system(), System::nanoTime).start();
         try {
             ViewerEndpoints viewers = new ViewerEndpoints(hub);
-            Router router = Router.router(vertx);
-            router.get("/ws").handler(viewers::webSocket);
             HttpServer server = await(vertx.createHttpServer(new HttpServerOptions().setSendBufferSize(64 * 1024))
-                    .requestHandler(router).listen(0, "127.0.0.1"));
+                    .requestHandler(viewers::webSocket).listen(0, "127.0.0.1"));
             WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
                     .setMaxConnections(PARALLEL * 2));
             long ticker = vertx.setPeriodic(1, id -> hub.publish(TestMessage.token("tick")));
