@@ -5,6 +5,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
@@ -73,7 +74,7 @@ public final class Application implements AutoCloseable {
 
     /** Starts the service and returns once it listens; fails with a clear reason otherwise. */
     public static Application start(PipelineConfig config) {
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         PrometheusMeterRegistry registry = Metrics.newPrometheusRegistry();
         Metrics metrics = new Metrics(registry);
         BroadcastConfig broadcast = config.broadcast();
@@ -167,7 +168,8 @@ public final class Application implements AutoCloseable {
     }
 
     private void logWhatIsServed() {
-        LOG.info("Neural Pipeline listening on {}", url());
+        LOG.info("Neural Pipeline listening on {} ({} sockets)", url(),
+                vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
         LOG.info("broadcast: viewers on {}/ws and {}/v1/neural/stream; ingest {}", url().replace("http:", "ws:"), url(),
                 !config.broadcast().ingestEnabled() ? "off"
                         : "on " + url() + "/v1/neural/events" + (socket == null ? "" : " and " + socket.path()));

@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * <p>Why Netty underneath: Vert.x's {@code writeFrame} flushes every frame on its own, one system call per frame
  * (the cost that limited the Node.js servers measured in the fan-out notes). Through the connection's
  * {@link ChannelHandlerContext} (Vert.x's {@link WebSocketInternal}, meant for integrations like this one) a
- * batch becomes N frames and one flush, so one {@code writev}. The frames wrap the hub's shared JSON bytes
- * without copying them. Everything runs on the connection's own event loop, as Vert.x's own writes do, so the
- * order with pings and the close frame is kept; when that loop is the hub's (the service runs both on one), the
- * write happens at once instead of as a task.
+ * batch becomes N frames and one flush, so one {@code writev}. The hub frames each message once
+ * ({@link Frame#webSocketFrame}: header and payload in native memory) and every viewer's socket is given the same
+ * bytes: no per-viewer encoding or copy. Everything runs on the connection's own event loop, as Vert.x's own
+ * writes do, so the order with pings and the close frame is kept; when that loop is the hub's (the service runs
+ * both on one), the write happens at once instead of as a task.
  *
  * <p>Only Vert.x's own WebSocket exposes the channel; a wrapper (vertx-web's {@code toWebSocket()} returns one)
  * does not. Such a WebSocket still works, through the public API with one flush per frame, but costs several
@@ -37,11 +39,15 @@ final class WebSocketSubscriber implements Subscriber {
     private final ServerWebSocket ws;
     private final Context context;
     private final ChannelHandlerContext channel;
+    /** Write the hub's pre-framed bytes; false when an extension (compression) must see every frame. */
+    private final boolean rawFrames;
 
     private WebSocketSubscriber(ServerWebSocket ws, Context context, ChannelHandlerContext channel) {
         this.ws = ws;
         this.context = context;
         this.channel = channel;
+        this.rawFrames = channel != null && channel.pipeline().toMap().values().stream()
+                .noneMatch(WebSocketExtensionEncoder.class::isInstance);
     }
 
     /** A subscriber for {@code ws}, whose handlers run on {@code context}. */
@@ -82,8 +88,10 @@ final class WebSocketSubscriber implements Subscriber {
             } else if (channel != null) {
                 ChannelPromise last = channel.newPromise();
                 for (int i = 0; i < batch.size(); i++) {
-                    TextWebSocketFrame frame = new TextWebSocketFrame(true, 0,
-                            Unpooled.wrappedBuffer(batch.get(i).json()));
+                    Frame f = batch.get(i);
+                    // framed bytes pass the WebSocket encoder untouched (it encodes WebSocketFrame objects only)
+                    Object frame = rawFrames ? f.webSocketFrame()
+                            : new TextWebSocketFrame(true, 0, Unpooled.wrappedBuffer(f.json()));
                     channel.write(frame, i == batch.size() - 1 ? last : channel.voidPromise());
                 }
                 last.addListener(f -> {

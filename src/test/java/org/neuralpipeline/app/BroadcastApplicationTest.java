@@ -1,5 +1,16 @@
 package org.neuralpipeline.app;
 
+import java.io.BufferedReader;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.io.TempDir;
+import org.neuralpipeline.config.BroadcastConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -187,6 +198,39 @@ class BroadcastApplicationTest {
                 // the service's /ws reaches each connection's channel: batches go out with one flush
                 "neural_pipeline_broadcast_viewers_unbatched_total 0.0");
         socket.close();
+    }
+
+    @Test
+    void theServicesIngestSocketReachesViewersAndIsOwnerOnly(@TempDir Path dir) throws Exception {
+        Path path = dir.resolve("ingest.sock");
+        BroadcastConfig b = BroadcastConfig.DEFAULTS;
+        BroadcastConfig withSocket = new BroadcastConfig(b.queueSize(), b.backpressureThreshold(),
+                b.slowViewerPolicy(), b.maxViewers(), b.replaySize(), b.heartbeat(), b.staleTimeout(), b.sendBuffer(),
+                b.stateEveryTokens(), b.vocabularySize(), b.hilbertOrder(), true, "", path.toString());
+        Application own = Application.start(ApplicationTest.config(0).withBroadcast(withSocket));
+        try {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).isEqualTo("rw-------");
+            EventRecorder<String> ws = new EventRecorder<>();
+            ClientWebSocket socket = webSockets.webSocket();
+            socket.textMessageHandler(ws::record);
+            socket.connect(own.port(), "127.0.0.1", "/ws?types=SocketFrame").await(10, TimeUnit.SECONDS);
+            try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+                BufferedReader replies = new BufferedReader(Channels.newReader(channel, StandardCharsets.UTF_8));
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                int sent = 0;
+                do { // the viewer registers asynchronously: send until it sees one
+                    channel.write(ByteBuffer.wrap("{\"message_type\":\"SocketFrame\",\"n\":1}\n"
+                            .getBytes(StandardCharsets.UTF_8)));
+                    sent++;
+                    assertThat(replies.readLine()).isEqualTo("{\"ok\":true,\"id\":" + sent + "}");
+                    assertThat(System.nanoTime()).as("the viewer saw a line within 10 s").isLessThan(deadline);
+                } while (ws.drain().isEmpty() && waited());
+            }
+            socket.close();
+        } finally {
+            own.close();
+        }
+        assertThat(Files.exists(path)).as("removed at shutdown").isFalse();
     }
 
     private static boolean waited() {

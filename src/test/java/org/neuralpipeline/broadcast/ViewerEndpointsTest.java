@@ -207,6 +207,29 @@ class ViewerEndpointsTest {
     }
 
     @Test
+    void everyFrameLengthEncodingArrivesIntact() {
+        serve(100, SlowViewerPolicy.DROP_OLDEST, 10);
+        webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20)
+                .setMaxMessageSize(1 << 20));
+        EventRecorder<String> messages = new EventRecorder<>();
+        webSocket("/ws", messages);
+        awaitViewers(1);
+        // JSON lengths at the edges of the 7-bit (<= 125), 16-bit (<= 65,535) and 64-bit length forms of a frame
+        int empty = "{\"seq\":1,\"message_type\":\"TokenVisualizationUpdate\",\"text\":\"\"}".length();
+        List<Integer> lengths = List.of(empty, 125, 126, 127, 65_535, 65_536, 100_000);
+        for (int length : lengths) {
+            hub.publish(TestMessage.token("x".repeat(length - empty)));
+        }
+        for (int i = 0; i < lengths.size(); i++) {
+            String text = messages.next();
+            assertThat(text).as("message %d", i + 1).hasSize(lengths.get(i))
+                    .isEqualTo("{\"seq\":" + (i + 1) + ",\"message_type\":\"TokenVisualizationUpdate\",\"text\":\""
+                            + "x".repeat(lengths.get(i) - empty) + "\"}");
+        }
+        messages.assertExhausted();
+    }
+
+    @Test
     void resumeAfterReconnectDeliversExactlyTheMissedMessages() {
         serve(100, SlowViewerPolicy.DROP_OLDEST, 10);
         EventRecorder<SseEvent> first = sse("/v1/neural/stream", null);
