@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -45,7 +46,10 @@ import org.slf4j.LoggerFactory;
  * Then each viewer touched gets one batch: up to {@value #MAX_BATCH_MESSAGES} messages or
  * {@value #MAX_BATCH_BYTES} bytes handed to its {@link Subscriber} in one call, which writes them with one flush
  * (one system call) on the connection's own event loop. Messages published while a batch is in flight wait
- * in the queue and go out together in the next batch: the busier the hub, the bigger the batches.
+ * in the queue and go out together in the next batch: the busier the hub, the bigger the batches. And viewers
+ * are flushed at most once per {@code broadcast.flush_interval}: a message after a quiet interval goes out at
+ * once, messages arriving faster wait for the rest of the interval and share one write per viewer, since the
+ * system call, not the bytes, is most of the cost of a delivery.
  *
  * <p><b>Backpressure is per viewer.</b> Each viewer has at most one batch in flight; the batch's future
  * completes when the socket accepted its last byte. A viewer that stops reading fills its (small, see
@@ -113,6 +117,10 @@ public final class BroadcastHub implements Publisher {
     private final List<Viewer> dirty = new ArrayList<>();
     /** Messages added to viewers' queues in this drain, given to the gauge once at its end. */
     private long offered;
+    /** {@code broadcast.flush_interval} in nanoseconds, when the last flush of the dirty viewers ran, its timer. */
+    private final long flushInterval;
+    private long lastFlush;
+    private long flushTimer = -1;
     private long heartbeatTimer = -1;
 
     /**
@@ -140,6 +148,8 @@ public final class BroadcastHub implements Publisher {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
         this.ring = new ReplayRing(config.replaySize());
+        this.flushInterval = config.flushInterval().toNanos();
+        this.lastFlush = nanoTime.getAsLong() - flushInterval;
     }
 
     /** Starts the heartbeat timer. */
@@ -265,6 +275,10 @@ public final class BroadcastHub implements Publisher {
                 vertx.cancelTimer(heartbeatTimer);
                 heartbeatTimer = -1;
             }
+            if (flushTimer >= 0) {
+                vertx.cancelTimer(flushTimer);
+                flushTimer = -1;
+            }
             for (Viewer v : List.copyOf(viewers)) {
                 close(v, "shutdown", CLOSE_SHUTDOWN, "the server is shutting down");
             }
@@ -324,6 +338,24 @@ public final class BroadcastHub implements Publisher {
         }
         meters.queued(offered);
         offered = 0;
+        if (dirty.isEmpty() || flushTimer >= 0) {
+            return; // nothing new, or a flush is already due: these messages go with it
+        }
+        long now = nanoTime.getAsLong();
+        long wait = lastFlush + flushInterval - now;
+        if (flushInterval == 0 || wait <= 0) {
+            flushDirty(now);
+        } else {
+            flushTimer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait + 999_999)), id -> {
+                flushTimer = -1;
+                flushDirty(nanoTime.getAsLong());
+            });
+        }
+    }
+
+    /** Writes to every viewer that got messages since the last flush (see {@code broadcast.flush_interval}). */
+    private void flushDirty(long now) {
+        lastFlush = now;
         for (Viewer v : dirty) {
             v.dirty = false;
             flush(v);

@@ -20,6 +20,9 @@ import java.util.Locale;
  * @param sendBuffer            SO_SNDBUF of connections the server accepts, in bytes; 0 leaves the OS default.
  *                              Small, so that a viewer that stops reading fills its queue rather than megabytes
  *                              of kernel buffer
+ * @param flushInterval         viewers are written at most once per this interval while messages keep coming:
+ *                              a message after a quiet interval goes at once, faster ones wait for the rest of
+ *                              the interval and go together (one system call per viewer); 0: every message at once
  * @param stateEveryTokens      a NeuralStateUpdate every this many tokens of a stream (and one at its end)
  * @param vocabularySize        token ids derived from the token text are its hash modulo this
  * @param hilbertOrder          order of the Hilbert curve tokens are placed on: a 2^order x 2^order grid
@@ -29,7 +32,7 @@ import java.util.Locale;
  */
 public record BroadcastConfig(int queueSize, int backpressureThreshold, SlowViewerPolicy slowViewerPolicy,
         int maxViewers, int replaySize, Duration heartbeat, Duration staleTimeout, long sendBuffer,
-        int stateEveryTokens, int vocabularySize, int hilbertOrder, boolean ingestEnabled, String ingestToken,
+        Duration flushInterval, int stateEveryTokens, int vocabularySize, int hilbertOrder, boolean ingestEnabled, String ingestToken,
         String ingestSocket) {
 
     /** What the hub does with a viewer that has more than {@code backpressureThreshold} messages queued. */
@@ -62,6 +65,7 @@ public record BroadcastConfig(int queueSize, int backpressureThreshold, SlowView
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_STALE_TIMEOUT = Duration.ofMinutes(5);
     public static final long DEFAULT_SEND_BUFFER = 64 * 1024;
+    public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofMillis(16);
     public static final int DEFAULT_STATE_EVERY_TOKENS = 16;
     public static final int DEFAULT_VOCABULARY_SIZE = 65_536;
     public static final int DEFAULT_HILBERT_ORDER = 8;
@@ -70,7 +74,7 @@ public record BroadcastConfig(int queueSize, int backpressureThreshold, SlowView
     public static final String DEFAULT_INGEST_SOCKET = "";
     public static final BroadcastConfig DEFAULTS = new BroadcastConfig(DEFAULT_QUEUE_SIZE,
             DEFAULT_BACKPRESSURE_THRESHOLD, DEFAULT_SLOW_VIEWER_POLICY, DEFAULT_MAX_VIEWERS, DEFAULT_REPLAY_SIZE,
-            DEFAULT_HEARTBEAT, DEFAULT_STALE_TIMEOUT, DEFAULT_SEND_BUFFER, DEFAULT_STATE_EVERY_TOKENS,
+            DEFAULT_HEARTBEAT, DEFAULT_STALE_TIMEOUT, DEFAULT_SEND_BUFFER, DEFAULT_FLUSH_INTERVAL, DEFAULT_STATE_EVERY_TOKENS,
             DEFAULT_VOCABULARY_SIZE, DEFAULT_HILBERT_ORDER, DEFAULT_INGEST_ENABLED, DEFAULT_INGEST_TOKEN,
             DEFAULT_INGEST_SOCKET);
 
@@ -79,6 +83,7 @@ public record BroadcastConfig(int queueSize, int backpressureThreshold, SlowView
     static final String REPLAY_EXPECTED = "0 to 1000000 (0: no replay)";
     static final String POLICY_EXPECTED = "drop_oldest or close";
     static final String SEND_BUFFER_EXPECTED = "0 (the OS default) or 4KiB to 16MiB";
+    static final String FLUSH_INTERVAL_EXPECTED = "0 (write at once) to 1s";
     static final String VOCABULARY_EXPECTED = "1 to 2147483647";
     static final String ORDER_EXPECTED = "1 to 16";
     static final String TOKEN_EXPECTED = "a token without spaces (empty: none)";
@@ -106,6 +111,9 @@ public record BroadcastConfig(int queueSize, int backpressureThreshold, SlowView
         if (sendBuffer != 0 && (sendBuffer < 4 * 1024 || sendBuffer > 16 * 1024 * 1024)) {
             throw ConfigException.described("broadcast.send_buffer", Values.formatSize(sendBuffer),
                     SEND_BUFFER_EXPECTED);
+        }
+        if (flushInterval == null || flushInterval.isNegative() || flushInterval.compareTo(Duration.ofSeconds(1)) > 0) {
+            throw new ConfigException("broadcast.flush_interval", flushInterval, FLUSH_INTERVAL_EXPECTED);
         }
         count("broadcast.state_every_tokens", stateEveryTokens);
         if (vocabularySize < 1) {
@@ -141,7 +149,7 @@ public record BroadcastConfig(int queueSize, int backpressureThreshold, SlowView
         return "BroadcastConfig[queueSize=" + queueSize + ", backpressureThreshold=" + backpressureThreshold
                 + ", slowViewerPolicy=" + slowViewerPolicy + ", maxViewers=" + maxViewers + ", replaySize="
                 + replaySize + ", heartbeat=" + heartbeat + ", staleTimeout=" + staleTimeout + ", sendBuffer="
-                + sendBuffer + ", stateEveryTokens=" + stateEveryTokens + ", vocabularySize=" + vocabularySize
+                + sendBuffer + ", flushInterval=" + flushInterval + ", stateEveryTokens=" + stateEveryTokens + ", vocabularySize=" + vocabularySize
                 + ", hilbertOrder=" + hilbertOrder + ", ingestEnabled=" + ingestEnabled + ", ingestToken="
                 + (ingestToken.isEmpty() ? "none" : "(masked)") + ", ingestSocket=" + ingestSocket + "]";
     }

@@ -66,6 +66,7 @@ final class ConfigKeys {
             key("broadcast.heartbeat"),
             key("broadcast.stale_timeout"),
             key("broadcast.send_buffer"),
+            key("broadcast.flush_interval"),
             key("broadcast.state_every_tokens"),
             key("broadcast.vocabulary_size"),
             key("broadcast.hilbert_order"),

@@ -233,6 +233,7 @@ public final class ConfigLoader {
         Duration heartbeat = duration("broadcast.heartbeat", BroadcastConfig.DEFAULT_HEARTBEAT);
         Duration stale = duration("broadcast.stale_timeout", BroadcastConfig.DEFAULT_STALE_TIMEOUT);
         long sendBuffer = size("broadcast.send_buffer", BroadcastConfig.DEFAULT_SEND_BUFFER);
+        Duration flush = duration("broadcast.flush_interval", BroadcastConfig.DEFAULT_FLUSH_INTERVAL);
         int stateEvery = integer("broadcast.state_every_tokens", BroadcastConfig.DEFAULT_STATE_EVERY_TOKENS,
                 BroadcastConfig.COUNT_EXPECTED);
         int vocabulary = integer("broadcast.vocabulary_size", BroadcastConfig.DEFAULT_VOCABULARY_SIZE,
@@ -243,7 +244,7 @@ public final class ConfigLoader {
         String token = text(ConfigKeys.INGEST_TOKEN, BroadcastConfig.DEFAULT_INGEST_TOKEN).strip();
         String socket = text("broadcast.ingest_socket", BroadcastConfig.DEFAULT_INGEST_SOCKET);
         return build(() -> new BroadcastConfig(queueSize, threshold, policy, maxViewers, replaySize, heartbeat, stale,
-                sendBuffer, stateEvery, vocabulary, order, ingest, token, socket));
+                sendBuffer, flush, stateEvery, vocabulary, order, ingest, token, socket));
     }
 
     /** {@code auth.api_keys_env: NAME} in the file: the keys in $NAME, which must be set (or auth would be off). */

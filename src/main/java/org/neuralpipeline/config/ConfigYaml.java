@@ -67,6 +67,7 @@ final class ConfigYaml {
         line("  heartbeat: " + Values.formatDuration(b.heartbeat()), "broadcast.heartbeat");
         line("  stale_timeout: " + Values.formatDuration(b.staleTimeout()), "broadcast.stale_timeout");
         line("  send_buffer: " + Values.formatSize(b.sendBuffer()), "broadcast.send_buffer");
+        line("  flush_interval: " + Values.formatDuration(b.flushInterval()), "broadcast.flush_interval");
         line("  state_every_tokens: " + b.stateEveryTokens(), "broadcast.state_every_tokens");
         line("  vocabulary_size: " + b.vocabularySize(), "broadcast.vocabulary_size");
         line("  hilbert_order: " + b.hilbertOrder(), "broadcast.hilbert_order");

@@ -106,7 +106,7 @@ class ApplicationTest {
         assertThat(Application.serverOptions(config(0)).getPerMessageWebSocketCompressionSupported()).isFalse();
         PipelineConfig osDefault = config(0).withBroadcast(new org.neuralpipeline.config.BroadcastConfig(1000, 100,
                 org.neuralpipeline.config.BroadcastConfig.SlowViewerPolicy.DROP_OLDEST, 10, 10,
-                java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(5), 0, 16, 65_536, 8, true, "", ""));
+                java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(5), 0, java.time.Duration.ZERO, 16, 65_536, 8, true, "", ""));
         assertThat(Application.serverOptions(osDefault).getSendBufferSize())
                 .isEqualTo(new io.vertx.core.http.HttpServerOptions().getSendBufferSize());
     }

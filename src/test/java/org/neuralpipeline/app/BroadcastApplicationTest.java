@@ -206,7 +206,7 @@ class BroadcastApplicationTest {
         BroadcastConfig b = BroadcastConfig.DEFAULTS;
         BroadcastConfig withSocket = new BroadcastConfig(b.queueSize(), b.backpressureThreshold(),
                 b.slowViewerPolicy(), b.maxViewers(), b.replaySize(), b.heartbeat(), b.staleTimeout(), b.sendBuffer(),
-                b.stateEveryTokens(), b.vocabularySize(), b.hilbertOrder(), true, "", path.toString());
+                b.flushInterval(), b.stateEveryTokens(), b.vocabularySize(), b.hilbertOrder(), true, "", path.toString());
         Application own = Application.start(ApplicationTest.config(0).withBroadcast(withSocket));
         try {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).isEqualTo("rw-------");

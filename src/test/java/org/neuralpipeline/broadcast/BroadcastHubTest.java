@@ -26,6 +26,8 @@ class BroadcastHubTest {
     private final ManualClock clock = new ManualClock();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private BroadcastHub hub;
+    /** broadcast.flush_interval: 0 unless a test sets it, so that every drain writes at once. */
+    private Duration flushInterval = Duration.ZERO;
 
     @BeforeAll
     static void startVertx() {
@@ -46,7 +48,7 @@ class BroadcastHubTest {
 
     private BroadcastHub hub(int queueSize, int threshold, SlowViewerPolicy policy, int maxViewers, int replay) {
         BroadcastConfig config = new BroadcastConfig(queueSize, threshold, policy, maxViewers, replay,
-                Duration.ofSeconds(30), Duration.ofMinutes(5), 0, 16, 65_536, 8, true, "", "");
+                Duration.ofSeconds(30), Duration.ofMinutes(5), 0, flushInterval, 16, 65_536, 8, true, "", "");
         hub = new BroadcastHub(vertx, config, new Metrics(registry).broadcast(), clock, clock::nanoTime);
         return hub;
     }
@@ -112,6 +114,36 @@ class BroadcastHubTest {
                 .containsEntry("neural_pipeline.broadcast.messages.published{type=TokenVisualizationUpdate}", 2.0)
                 .containsEntry("neural_pipeline.broadcast.deliveries{transport=websocket}", 2.0)
                 .containsEntry("neural_pipeline.broadcast.viewers{transport=sse}", 1.0);
+    }
+
+    @Test
+    void whileMessagesKeepComingAViewerIsWrittenAtMostOncePerFlushInterval() {
+        flushInterval = Duration.ofSeconds(1);
+        hub();
+        FakeSubscriber s = new FakeSubscriber();
+        subscribe(s, -1);
+        hub.publish(TestMessage.token("1")); // the first after a quiet interval: written at once
+        settle();
+        assertThat(s.batches()).hasSize(1);
+
+        hub.publish(TestMessage.token("2")); // within the interval: held for the rest of it
+        settle();
+        hub.publish(TestMessage.token("3"));
+        settle();
+        assertThat(s.batches()).as("held within the interval").hasSize(1);
+        // the interval's timer (real time) writes both in one batch
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (s.batches().size() < 2 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        }
+        assertThat(s.batches()).hasSize(2);
+        assertThat(s.batches().get(1)).extracting(Frame::seq).containsExactly(2L, 3L);
+
+        clock.advance(Duration.ofSeconds(1)); // a quiet interval later: at once again
+        hub.publish(TestMessage.token("4"));
+        settle();
+        assertThat(s.batches()).hasSize(3);
+        assertThat(s.received()).hasSize(4);
     }
 
     @Test

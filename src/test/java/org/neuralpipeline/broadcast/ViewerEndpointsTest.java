@@ -69,7 +69,7 @@ class ViewerEndpointsTest {
 
     private void serve(int threshold, SlowViewerPolicy policy, int maxViewers) {
         BroadcastConfig config = new BroadcastConfig(1000, threshold, policy, maxViewers, 1000, Duration.ofSeconds(30),
-                Duration.ofMinutes(5), 64 * 1024, 16, 65_536, 8, true, "", "");
+                Duration.ofMinutes(5), 64 * 1024, Duration.ZERO, 16, 65_536, 8, true, "", "");
         registry = new SimpleMeterRegistry();
         hub = new BroadcastHub(vertx, config, new Metrics(registry).broadcast(), InstantSource.system(),
                 System::nanoTime).start();

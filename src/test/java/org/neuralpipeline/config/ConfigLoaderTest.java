@@ -93,6 +93,7 @@ class ConfigLoaderTest {
         env.put("NEURAL_PIPELINE_BROADCAST_HEARTBEAT", "5s");
         env.put("NEURAL_PIPELINE_BROADCAST_STALE_TIMEOUT", "1m");
         env.put("NEURAL_PIPELINE_BROADCAST_SEND_BUFFER", "0");
+        env.put("NEURAL_PIPELINE_BROADCAST_FLUSH_INTERVAL", "0");
         env.put("NEURAL_PIPELINE_BROADCAST_STATE_EVERY_TOKENS", "4");
         env.put("NEURAL_PIPELINE_BROADCAST_VOCABULARY_SIZE", "1000");
         env.put("NEURAL_PIPELINE_BROADCAST_HILBERT_ORDER", "5");
@@ -112,7 +113,7 @@ class ConfigLoaderTest {
                 new AuthConfig(List.of("k1", "k2"), false),
                 new LoggingConfig("text", true),
                 new BroadcastConfig(500, 50, BroadcastConfig.SlowViewerPolicy.CLOSE, 7, 0, Duration.ofSeconds(5),
-                        Duration.ofMinutes(1), 0, 4, 1000, 5, false, "s3cret", "/run/np.sock")));
+                        Duration.ofMinutes(1), 0, Duration.ZERO, 4, 1000, 5, false, "s3cret", "/run/np.sock")));
         for (ConfigKeys.Key key : ConfigKeys.KEYS) {
             if (key.env() != null) {
                 assertThat(loaded.origin(key.path())).as(key.path()).isEqualTo(new Origin(Origin.Kind.ENV, key.env()));

@@ -28,13 +28,14 @@ class ConfigRecordsTest {
         assertThat(d.auth().required()).isFalse();
         assertThat(d.logging()).isEqualTo(new LoggingConfig("auto", false));
         assertThat(d.broadcast()).isEqualTo(new BroadcastConfig(1000, 100, BroadcastConfig.SlowViewerPolicy.DROP_OLDEST,
-                10_000, 10_000, Duration.ofSeconds(30), Duration.ofMinutes(5), 65_536, 16, 65_536, 8, true, "", ""));
+                10_000, 10_000, Duration.ofSeconds(30), Duration.ofMinutes(5), 65_536, Duration.ofMillis(16), 16, 65_536, 8, true, "",
+                ""));
     }
 
     private static BroadcastConfig broadcast(int queue, int threshold, int replay, Duration heartbeat, Duration stale,
             long sendBuffer, int order, String token) {
         return new BroadcastConfig(queue, threshold, BroadcastConfig.SlowViewerPolicy.CLOSE, 10, replay, heartbeat,
-                stale, sendBuffer, 16, 65_536, order, true, token, "");
+                stale, sendBuffer, Duration.ZERO, 16, 65_536, order, true, token, "");
     }
 
     @Test

@@ -77,6 +77,7 @@ class ConfigYamlTest {
                   heartbeat: 30s
                   stale_timeout: 300s
                   send_buffer: 64KiB
+                  flush_interval: 16ms
                   state_every_tokens: 16
                   vocabulary_size: 65536
                   hilbert_order: 8

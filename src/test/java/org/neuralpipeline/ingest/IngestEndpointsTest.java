@@ -70,7 +70,7 @@ class IngestEndpointsTest {
 
     private static BroadcastConfig config(boolean enabled, String token, String socket) {
         return new BroadcastConfig(1000, 100, BroadcastConfig.SlowViewerPolicy.DROP_OLDEST, 10, 100,
-                Duration.ofSeconds(30), Duration.ofMinutes(5), 0, 16, 65_536, 8, enabled, token, socket);
+                Duration.ofSeconds(30), Duration.ofMinutes(5), 0, Duration.ZERO, 16, 65_536, 8, enabled, token, socket);
     }
 
     private record Answer(int status, JsonNode body) {
