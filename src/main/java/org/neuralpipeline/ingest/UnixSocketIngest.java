@@ -152,6 +152,8 @@ public final class UnixSocketIngest {
         private final LineSplitter splitter = new LineSplitter(IngestLines.MAX_LINE_BYTES, this);
         private boolean authenticated;
         private boolean closing;
+        /** Replies to the lines of one read, written together: one system call per read, not per line. */
+        private Buffer replies;
 
         Connection(NetSocket socket, Publisher publisher, IngestToken token, BroadcastMeters meters) {
             this.socket = socket;
@@ -166,11 +168,13 @@ public final class UnixSocketIngest {
                 if (!closing) {
                     byte[] bytes = buffer.getBytes();
                     splitter.feed(bytes, 0, bytes.length);
+                    writeReplies();
                 }
             });
             socket.endHandler(v -> {
                 if (!closing) {
                     splitter.end();
+                    writeReplies();
                 }
             });
             socket.exceptionHandler(t -> LOG.debug("ingest socket client: {}", t.toString()));
@@ -223,6 +227,7 @@ public final class UnixSocketIngest {
             } else {
                 meters.ingestLines("socket", 0, 1);
                 closing = true;
+                writeReplies();
                 socket.write(error(number,
                         "unauthorized: the first line must be {\"token\":\"<broadcast.ingest_token>\"}"))
                         .onComplete(v -> socket.close());
@@ -235,7 +240,19 @@ public final class UnixSocketIngest {
         }
 
         private void reply(Buffer line) {
-            socket.write(line);
+            if (replies == null) {
+                replies = line;
+            } else {
+                replies.appendBuffer(line);
+            }
+        }
+
+        private void writeReplies() {
+            if (replies == null) {
+                return;
+            }
+            socket.write(replies);
+            replies = null;
             if (socket.writeQueueFull()) {
                 socket.pause();
                 socket.drainHandler(v -> socket.resume());
