@@ -76,6 +76,8 @@ final class ChatExchange implements StreamSink {
 
     private long firstTokenTimer = -1;
     private long idleTimer = -1;
+    private long idleFromNanos; // the idle deadline is idle() after this: the last token, or the client's drain
+    private boolean idleWatched; // tokens flow and the client keeps up
     private long totalTimer = -1;
     private long keepAliveTimer = -1;
 
@@ -184,7 +186,7 @@ final class ChatExchange implements StreamSink {
             }
             lastTokenNanos = now;
             if (!clientBehind) {
-                armIdle();
+                armIdle(now);
             }
         }
         overheadNanos += now - arrived;
@@ -339,6 +341,7 @@ final class ChatExchange implements StreamSink {
         }
         clientBehind = true;
         call.pause();
+        idleWatched = false;
         cancelTimer(idleTimer);
         idleTimer = -1;
         response.drainHandler(v -> {
@@ -347,13 +350,36 @@ final class ChatExchange implements StreamSink {
             }
             clientBehind = false;
             call.resume();
-            armIdle();
+            armIdle(System.nanoTime());
         });
     }
 
-    private void armIdle() {
-        cancelTimer(idleTimer);
-        idleTimer = vertx.setTimer(options.idle().toMillis(), id -> onDeadline(Deadline.IDLE));
+    /**
+     * Restarts the idle window at {@code now}. Called per token, so it only moves a timestamp: cancelling and
+     * setting a timer per token would insert into (and remove from) the event loop's timer queue every few
+     * milliseconds. The one timer, once armed, checks the timestamp when it fires and re-arms itself for what
+     * is left of the window, so the deadline is still {@code idle} after the last token, to the millisecond.
+     */
+    private void armIdle(long now) {
+        idleFromNanos = now;
+        idleWatched = true;
+        if (idleTimer < 0) {
+            idleTimer = vertx.setTimer(options.idle().toMillis(), id -> onIdleTimer());
+        }
+    }
+
+    private void onIdleTimer() {
+        idleTimer = -1;
+        if (done || !idleWatched) {
+            return;
+        }
+        long left = options.idle().toNanos() - (System.nanoTime() - idleFromNanos);
+        if (left > 0) {
+            // a token came since the timer was set: wait out the rest of its window (rounded up, never early)
+            idleTimer = vertx.setTimer((left + 999_999) / 1_000_000, id -> onIdleTimer());
+        } else {
+            onDeadline(Deadline.IDLE);
+        }
     }
 
     private void keepAlive(long everyMillis) {

@@ -35,6 +35,15 @@ public final class ChunkWriter {
     private final BitSet roleSent = new BitSet();
     private final BitSet finished = new BitSet();
     private final ByteArrayBuilder buffer = new ByteArrayBuilder(512);
+    /** {@code data: {"id":…,"model":…,"choices":[{"index":}: the same bytes at the start of every delta chunk. */
+    private final byte[] deltaHead;
+    /** What follows a plain content delta's text: the chunk's constant end, {@code \n\n} included. */
+    private final byte[] contentTail;
+    /**
+     * Writes the text of plain content deltas (the per-token chunk) between the constant bytes above. A root-level
+     * generator without a separator, kept for the stream: one generator per token costs more than the token.
+     */
+    private JsonGenerator textGenerator;
 
     /**
      * @param systemFingerprint passed through when the upstream sent one; null omits the field
@@ -45,6 +54,30 @@ public final class ChunkWriter {
         this.model = model;
         this.systemFingerprint = systemFingerprint;
         this.includeUsage = includeUsage;
+        this.deltaHead = deltaHead();
+        this.contentTail = (",\"logprobs\":null,\"finish_reason\":null}]" + (includeUsage ? ",\"usage\":null" : "")
+                + "}\n\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The bytes {@link #begin} writes up to the choice's index, made by the same generator calls. */
+    private byte[] deltaHead() {
+        try {
+            buffer.reset();
+            buffer.write(PREFIX);
+            JsonGenerator g = OpenAiJson.MAPPER.getFactory().createGenerator(buffer, JsonEncoding.UTF8);
+            g.writeStartObject();
+            header(g);
+            g.writeArrayFieldStart("choices");
+            g.writeStartObject();
+            g.writeFieldName("index");
+            g.flush();
+            buffer.write(':'); // Jackson writes the colon with the value
+            byte[] head = buffer.toByteArray();
+            buffer.reset();
+            return head;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
@@ -56,6 +89,10 @@ public final class ChunkWriter {
         try {
             switch (event) {
                 case StreamEvent.Role r -> ensureRole(r.choice());
+                case StreamEvent.Content c when c.logprobs() == null -> {
+                    ensureRole(c.choice());
+                    writeContent(c.choice(), c.text());
+                }
                 case StreamEvent.Content c -> {
                     ensureRole(c.choice());
                     JsonGenerator g = begin(c.choice());
@@ -119,6 +156,24 @@ public final class ChunkWriter {
         g.writeStringField("role", "assistant");
         g.writeStringField("content", "");
         endDelta(g, null, null);
+    }
+
+    /**
+     * A content delta without logprobs, byte for byte what {@link #begin} and {@link #endDelta} write: the constant
+     * head and tail around the index and the text, which Jackson escapes as it would inside the object.
+     */
+    private void writeContent(int choice, String text) throws IOException {
+        if (textGenerator == null) {
+            textGenerator = OpenAiJson.MAPPER.getFactory().createGenerator(buffer, JsonEncoding.UTF8);
+            textGenerator.setRootValueSeparator(null);
+        }
+        buffer.write(deltaHead);
+        textGenerator.writeRaw(Integer.toString(choice));
+        textGenerator.writeRaw(",\"delta\":{\"content\":");
+        textGenerator.writeString(text);
+        textGenerator.writeRaw('}');
+        textGenerator.flush();
+        buffer.write(contentTail);
     }
 
     private JsonGenerator begin(int choice) throws IOException {

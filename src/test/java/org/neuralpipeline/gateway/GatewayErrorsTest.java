@@ -269,6 +269,37 @@ class GatewayErrorsTest {
             assertThat(error.path("error").path("message").asText()).contains("idle");
         }
 
+        /**
+         * The idle deadline counts from the last token, not from when its timer was first set: tokens 200 ms
+         * apart outlast the 500 ms idle window twice over without tripping it, and the silence after them
+         * ends the stream 500 ms after the last one (well before the total deadline).
+         */
+        @Test
+        void theIdleDeadlineRunsFromTheLastTokenWhileTokensKeepComing() {
+            String head = "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":"
+                    + "[{\"index\":0,\"delta\":{\"content\":\"tick \"},\"finish_reason\":null}]}";
+            Script paced = Script.sse();
+            for (int i = 0; i < 4; i++) {
+                paced.event(head).pause(Duration.ofMillis(200)); // 600 ms of tokens, never 500 ms apart
+            }
+            slow.enqueueChat(paced.pause(Duration.ofSeconds(5))); // then silence, the connection open
+            GatewayClient.Stream stream = strict.client().stream(chatBody("fake-model", true));
+            long lastToken = 0;
+            int tokens = 0;
+            GatewayClient.Line line;
+            while (!(line = stream.nextLine()).text().contains("error")) {
+                if (line.text().contains("\"content\":\"tick \"")) {
+                    tokens++;
+                    lastToken = line.nanos();
+                }
+            }
+            assertThat(tokens).isEqualTo(4);
+            assertThat(line.text()).contains("idle");
+            // never early (the window restarts at each token), and not much late: the timer re-arms for what is left
+            assertThat(Duration.ofNanos(line.nanos() - lastToken)).isBetween(Duration.ofMillis(480),
+                    Duration.ofMillis(800));
+        }
+
         @Test
         void aStreamStillRunningAtTheTotalDeadlineEndsWithATimeoutEvent() {
             String head = "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":"

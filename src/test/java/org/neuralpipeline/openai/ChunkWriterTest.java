@@ -3,8 +3,11 @@ package org.neuralpipeline.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ChunkWriterTest {
     private static final String HEAD = "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":7,\"model\":\"m\",";
@@ -92,5 +95,48 @@ class ChunkWriterTest {
         ChunkWriter w = new ChunkWriter("c1", 7, "m", null, false);
         w.write(new StreamEvent.Role(0, "assistant"));
         assertThat(text(w.write(new StreamEvent.Content(0, "héllo 世界 🎉", null)))).contains("\"content\":\"héllo 世界 🎉\"");
+    }
+
+    /**
+     * Plain content chunks (every token's) are written from constant bytes around the text; they must equal what
+     * Jackson writes for the whole chunk, whatever the text holds and whichever optional fields are on.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tick ", "", "quote \" backslash \\ slash /", "new\nline\ttab\r\u0000\u0001\u001f\u007f",
+            "héllo 世界 🎉", "\u2028\u2029<script>&amp;", "lone \ud83c surrogate"})
+    void plainContentChunksAreExactlyWhatJacksonWritesForTheChunk(String text) throws Exception {
+        for (boolean usage : new boolean[] {false, true}) {
+            for (String fingerprint : new String[] {null, "fp_\"1\""}) {
+                ChunkWriter w = new ChunkWriter("chatcmpl-\u00e9\"x", 1_700_000_000L, "m/\u4e16", fingerprint, usage);
+                w.write(new StreamEvent.Role(12, "assistant"));
+                for (int choice : new int[] {12, 3}) {
+                    ObjectNode chunk = OpenAiJson.MAPPER.createObjectNode()
+                            .put("id", "chatcmpl-\u00e9\"x").put("object", "chat.completion.chunk")
+                            .put("created", 1_700_000_000L).put("model", "m/\u4e16");
+                    if (fingerprint != null) {
+                        chunk.put("system_fingerprint", fingerprint);
+                    }
+                    ObjectNode c = chunk.putArray("choices").addObject().put("index", choice);
+                    c.putObject("delta").put("content", text);
+                    c.putNull("logprobs");
+                    c.putNull("finish_reason");
+                    if (usage) {
+                        chunk.putNull("usage");
+                    }
+                    byte[] written = w.write(new StreamEvent.Content(choice, text, null));
+                    String expected = "data: " + new String(OpenAiJson.MAPPER.writeValueAsBytes(chunk),
+                            StandardCharsets.UTF_8) + "\n\n";
+                    String actual = text(written);
+                    if (choice == 12) {
+                        assertThat(actual).isEqualTo(expected);
+                    } else { // choice 3 had no role yet: its role chunk comes first
+                        assertThat(actual).startsWith("data: ").endsWith(expected);
+                        assertThat(actual.substring(0, actual.length() - expected.length()))
+                                .contains("\"index\":3,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}")
+                                .endsWith("}\n\n");
+                    }
+                }
+            }
+        }
     }
 }
