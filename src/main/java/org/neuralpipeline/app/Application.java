@@ -95,8 +95,10 @@ public final class Application implements AutoCloseable {
                     .<Upstream>map(u -> new BroadcastingUpstream(u, visualizer))
                     .toList();
             UpstreamPool pool = new UpstreamPool(upstreams, Instant::now);
-            pool.refresh().await(30, TimeUnit.SECONDS);
-            vertx.setPeriodic(CATALOGUE_REFRESH_MILLIS, id -> pool.refresh());
+            // from the service's loop, so that the upstream connections they open (pooled, and reused by chats)
+            // answer on that loop too
+            on(loop, pool::refresh).await(30, TimeUnit.SECONDS);
+            loop.runOnContext(v -> vertx.setPeriodic(CATALOGUE_REFRESH_MILLIS, id -> pool.refresh()));
 
             Gateway gateway = new Gateway(vertx, pool, gatewayOptions(config), metrics.gateway());
             HttpServer server = vertx.createHttpServer(serverOptions(config))
