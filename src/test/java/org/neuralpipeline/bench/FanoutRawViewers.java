@@ -551,16 +551,14 @@ final class FanoutRawViewers extends FanoutViewers {
         private void message(ByteBuffer b, int at, int end, long now) {
             int i = at + SEQ.length;
             if (!startsWith(b, at, end, SEQ)) {
-                byte[] text = new byte[end - at];
-                b.get(at, text);
-                slowPath(viewer, new String(text, UTF_8));
+                slow(b, at, end);
                 return;
             }
             while (i < end && b.get(i) != ',') {
                 i++;
             }
             if (!startsWith(b, i, end, N)) {
-                viewer.other++;
+                slow(b, at, end);
                 return;
             }
             i += N.length;
@@ -592,6 +590,12 @@ final class FanoutRawViewers extends FanoutViewers {
                 inWindow++;
                 loop.latency.recordValue(micros(now, t));
             }
+        }
+
+        private void slow(ByteBuffer b, int at, int end) {
+            byte[] text = new byte[end - at];
+            b.get(at, text);
+            slowPath(viewer, new String(text, UTF_8));
         }
 
         private static boolean startsWith(ByteBuffer b, int at, int end, byte[] prefix) {

@@ -138,7 +138,7 @@ final class FanoutVertxViewers extends FanoutViewers {
             i++;
         }
         if (!startsWith(b, i, N)) {
-            v.other++;
+            slowPath(v, b.toString());
             return;
         }
         i += N.length;
