@@ -86,10 +86,11 @@ public final class FanoutLoad {
     private final Vertx vertx;
     private final int clientThreads;
     private final FanoutViewers.Client client;
+    private final long clientPollMicros;
     private final long self = ProcessHandle.current().pid();
 
     private FanoutLoad(Path java, Path jar, Path out, List<String> serverJvmOptions, int warmup, int steady,
-            int clientThreads, FanoutViewers.Client client) {
+            int clientThreads, FanoutViewers.Client client, long clientPollMicros) {
         this.java = java;
         this.jar = jar;
         this.out = out;
@@ -98,6 +99,7 @@ public final class FanoutLoad {
         this.steady = steady;
         this.clientThreads = clientThreads;
         this.client = client;
+        this.clientPollMicros = clientPollMicros;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(clientThreads));
     }
 
@@ -138,6 +140,7 @@ public final class FanoutLoad {
         FanoutViewers.Client client = FanoutViewers.Client.parse(options.getOrDefault("client", "raw"));
         int clientThreads = Integer.parseInt(options.getOrDefault("client-threads",
                 client == FanoutViewers.Client.RAW ? "1" : "2"));
+        long clientPollMicros = Long.parseLong(options.getOrDefault("client-poll-us", "0"));
         List<String> jvm = options.getOrDefault("server-jvm-opts", "").isBlank() ? List.of()
                 : List.of(options.get("server-jvm-opts").trim().split("\\s+"));
         List<Scenario> all = scenarios(scale);
@@ -154,7 +157,7 @@ public final class FanoutLoad {
             usage("--jar: " + jar + " does not exist (build with mvn -Pbench -DskipTests package)");
         }
         Files.createDirectories(out);
-        FanoutLoad load = new FanoutLoad(java, jar, out, jvm, warmup, steady, clientThreads, client);
+        FanoutLoad load = new FanoutLoad(java, jar, out, jvm, warmup, steady, clientThreads, client, clientPollMicros);
         try {
             load.run(chosen);
         } finally {
@@ -166,7 +169,8 @@ public final class FanoutLoad {
     private static void usage(String problem) {
         System.err.println("fanout: " + problem);
         System.err.println("usage: FanoutLoad [--java PATH] [--jar PATH] [--out DIR] [--scenarios a,b] [--scale F]"
-                + " [--warmup S] [--steady S] [--client raw|vertx] [--client-threads N] [--server-jvm-opts 'OPTS']");
+                + " [--warmup S] [--steady S] [--client raw|vertx] [--client-threads N] [--client-poll-us U]"
+                + " [--server-jvm-opts 'OPTS']");
         System.exit(2);
     }
 
@@ -205,6 +209,7 @@ public final class FanoutLoad {
         m.put("steady_seconds", steady);
         m.put("client", client.name().toLowerCase(Locale.ROOT));
         m.put("client_threads", clientThreads);
+        m.put("client_poll_us", clientPollMicros);
         return m;
     }
 
@@ -234,8 +239,8 @@ public final class FanoutLoad {
             long pid = server.pid();
             long rssBefore = FanoutProc.statusKb(pid, "VmRSS");
             long fdsBefore = FanoutProc.openFiles(pid);
-            FanoutViewers viewers = FanoutViewers.create(client, vertx, clientThreads, server.port(),
-                    Math.max(100, s.viewers() + 100));
+            FanoutViewers viewers = FanoutViewers.create(client, vertx, clientThreads, clientPollMicros,
+                    server.port(), Math.max(100, s.viewers() + 100));
             List<SlowViewer> slow = new ArrayList<>();
             FanoutPublisher publisher = null;
             try {
@@ -402,8 +407,8 @@ public final class FanoutLoad {
     private ChurnResult churn(Scenario s) throws Exception {
         try (FanoutServer server = server(s)) {
             long pid = server.pid();
-            FanoutViewers viewers = FanoutViewers.create(client, vertx, clientThreads, server.port(),
-                    s.burst() + 100);
+            FanoutViewers viewers = FanoutViewers.create(client, vertx, clientThreads, clientPollMicros,
+                    server.port(), s.burst() + 100);
             try (FanoutPublisher publisher = new FanoutPublisher(s.transport(), server.socket(), server.port(),
                     s.rate(), 1, 250).start()) {
                 viewers.churn(s.burst(), s.burst()); // warm-up: classes, pools, JIT on both sides

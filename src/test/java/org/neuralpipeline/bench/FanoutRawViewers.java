@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -55,20 +56,25 @@ final class FanoutRawViewers extends FanoutViewers {
     private final Loop[] loops;
     private int next;
 
+    private final String host;
+
     FanoutRawViewers(int threads, int port) throws IOException {
-        this(threads, port, "127.0.0.1");
+        this(threads, port, 0);
     }
 
-    FanoutRawViewers(int threads, int port, String host) throws IOException {
+    /**
+     * @param pollMicros after a select that found sockets ready, how long a thread waits before the next one, so
+     *                   that each wake-up reads more frames (0: none). Frames are then read (and timed) up to this
+     *                   late: latency is over-stated by up to this much.
+     */
+    FanoutRawViewers(int threads, int port, long pollMicros) throws IOException {
         this.port = port;
-        this.host = host;
+        this.host = "127.0.0.1";
         this.loops = new Loop[Math.max(1, threads)];
         for (int i = 0; i < loops.length; i++) {
-            loops[i] = new Loop(i);
+            loops[i] = new Loop(i, TimeUnit.MICROSECONDS.toNanos(pollMicros));
         }
     }
-
-    private final String host;
 
     @Override
     long connect(int count, int burst) throws Exception {
@@ -192,7 +198,10 @@ final class FanoutRawViewers extends FanoutViewers {
         long windowStart;
         long windowEnd;
 
-        Loop(int index) throws IOException {
+        private final long pollNanos;
+
+        Loop(int index, long pollNanos) throws IOException {
+            this.pollNanos = pollNanos;
             selector = Selector.open();
             thread = Thread.ofPlatform().name("fanout-viewer-" + index).daemon().start(this);
         }
@@ -227,10 +236,13 @@ final class FanoutRawViewers extends FanoutViewers {
         public void run() {
             try {
                 while (running) {
-                    selector.select(this::ready, 1000);
+                    int ready = selector.select(this::ready, 1000);
                     Runnable task;
                     while ((task = tasks.poll()) != null) {
                         task.run();
+                    }
+                    if (pollNanos > 0 && ready > 0) {
+                        LockSupport.parkNanos(pollNanos);
                     }
                 }
             } catch (IOException e) {

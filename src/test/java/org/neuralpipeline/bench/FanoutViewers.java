@@ -76,9 +76,9 @@ abstract class FanoutViewers implements AutoCloseable {
     volatile long windowStart = Long.MAX_VALUE;
     volatile long windowEnd = Long.MAX_VALUE;
 
-    static FanoutViewers create(Client client, Vertx vertx, int threads, int port, int maxConnections)
-            throws IOException {
-        return client == Client.RAW ? new FanoutRawViewers(threads, port)
+    static FanoutViewers create(Client client, Vertx vertx, int threads, long pollMicros, int port,
+            int maxConnections) throws IOException {
+        return client == Client.RAW ? new FanoutRawViewers(threads, port, pollMicros)
                 : new FanoutVertxViewers(vertx, threads, port, maxConnections);
     }
 
