@@ -38,9 +38,11 @@ import org.neuralpipeline.bench.FanoutViewers.Viewer;
  *   than the read buffer), a message in three frames with a ping between them, a {@code Dropped} notice, a gap,
  *   pings that must come back as masked pongs with the same payload, and a close frame whose code must be
  *   recorded and echoed. Every count is compared with what was sent.</li>
- *   <li><b>Live</b>, against the real service: raw and Vert.x viewers side by side, a few seconds of messages;
- *   each viewer must count every message of the window with no gap, both clients the same, and the messages all
- *   viewers received must add up to the server's {@code neural_pipeline_broadcast_deliveries_total}.</li>
+ *   <li><b>Live</b>, against the real service: 100 raw and 100 Vert.x viewers side by side (one thread each),
+ *   100 messages/s for 12 s; each viewer must count every message of the 10 s window with no gap, both clients
+ *   the same, and the messages all viewers received must add up to the server's
+ *   {@code neural_pipeline_broadcast_deliveries_total}. Each client's CPU per frame over the window is printed:
+ *   measured at the same time on the same messages, the fairest comparison on a shared machine.</li>
  * </ol>
  *
  * Prints what it compared and {@code N passed, N failed}; exits 1 if anything failed.
@@ -59,6 +61,8 @@ public final class FanoutCheck {
         for (long seed = 1; seed <= 3; seed++) {
             framing(seed, seed == 1 ? 1 : 0);
         }
+        batched(FanoutViewers.Client.RAW);
+        batched(FanoutViewers.Client.VERTX);
         if (Files.isRegularFile(jar)) {
             live(java, jar, out);
         } else {
@@ -265,13 +269,110 @@ public final class FanoutCheck {
         return problems;
     }
 
+    // ---- cost when each read carries many frames ----
+
+    /**
+     * Each client's CPU per frame when the server batches: a scripted server in this process writes 10 frames to
+     * each of 200 viewers every 20 ms (100,000 frames/s in 20,000 writes), for 5 s after 2 s of warm-up. The
+     * real server writes about one frame per delivery today; this is what the tool costs once it batches.
+     */
+    private static void batched(FanoutViewers.Client kind) throws Exception {
+        int count = 200;
+        int perWrite = 10;
+        long self = ProcessHandle.current().pid();
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+        List<Socket> sockets = new ArrayList<>();
+        try (ServerSocket listener = new ServerSocket(0, count, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    while (sockets.size() < count) {
+                        Socket s = listener.accept();
+                        s.setTcpNoDelay(true);
+                        upgrade(s);
+                        synchronized (sockets) {
+                            sockets.add(s);
+                        }
+                    }
+                } catch (Exception e) {
+                    System.out.println("batched: accept: " + e);
+                }
+            });
+            FanoutViewers viewers = FanoutViewers.create(kind, vertx, 1, 0, listener.getLocalPort(), count + 10);
+            try {
+                viewers.window(0, Long.MAX_VALUE);
+                equal("batched, " + kind + ": connect failures", 0, viewers.connect(count, 50));
+                acceptor.join(10_000);
+                long n = 0;
+                long start = System.nanoTime();
+                Map<String, Long> cpu0 = null;
+                long frames0 = 0;
+                String load0 = null;
+                for (int tick = 0; tick < 350; tick++) {
+                    if (tick == 100) {
+                        cpu0 = FanoutProc.cpuMillisByThread(self);
+                        frames0 = totals(viewers.all())[2];
+                        load0 = FanoutProc.loadAverage();
+                    }
+                    ByteArrayOutputStream batch = new ByteArrayOutputStream();
+                    for (int k = 0; k < perWrite; k++) {
+                        batch.write(frame(0x1, true, message(n++, "x".repeat(140))));
+                    }
+                    byte[] bytes = batch.toByteArray();
+                    synchronized (sockets) {
+                        for (Socket s : sockets) {
+                            s.getOutputStream().write(bytes);
+                        }
+                    }
+                    long due = start + (tick + 1) * 20_000_000L;
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                }
+                Map<String, Long> cpu1 = FanoutProc.cpuMillisByThread(self);
+                long frames = totals(viewers.all())[2] - frames0;
+                long ms = cpu(cpu0, cpu1, viewers.threadPrefix());
+                System.out.printf(Locale.ROOT, "batched: %s viewers, %d frames a write, load %s: CPU per frame "
+                        + "%.2f µs (%d ms, %d frames)%n", kind, perWrite, load0, ms * 1000.0 / frames, ms, frames);
+                equal("batched, " + kind + ": gaps", 0, totals(viewers.all())[3]);
+            } finally {
+                synchronized (sockets) {
+                    for (Socket s : sockets) {
+                        s.close();
+                    }
+                }
+                viewers.close();
+                vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Reads an upgrade request from {@code s} and answers it with 101. */
+    private static void upgrade(Socket s) throws Exception {
+        InputStream in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("no request");
+            }
+            head.append((char) c);
+        }
+        String key = head.toString().lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("sec-websocket-key:"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("");
+        String accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
+                .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(US_ASCII)));
+        s.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(US_ASCII));
+    }
+
     // ---- live, against the real service ----
 
     private static void live(Path java, Path jar, Path out) throws Exception {
         int perClient = 100;
         double rate = 100;
-        long windowStart = 100;
-        long windowEnd = 500;
+        long windowStart = 200;
+        long windowEnd = 1_200;
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
         try (FanoutServer server = FanoutServer.start(java, jar, List.of(), Map.of(), out, "check")) {
             FanoutViewers raw = new FanoutRawViewers(1, server.port());
@@ -285,6 +386,24 @@ public final class FanoutCheck {
                 long published;
                 try (FanoutPublisher publisher = new FanoutPublisher(FanoutPublisher.Transport.SOCKET,
                         server.socket(), server.port(), rate, 1, FanoutReport.MESSAGE_BYTES).start()) {
+                    // each client's threads' CPU per frame over the window: same server, same messages, same time
+                    long self = ProcessHandle.current().pid();
+                    publisher.awaitSent(windowStart);
+                    Map<String, Long> cpu0 = FanoutProc.cpuMillisByThread(self);
+                    long raw0 = totals(raw.all())[2];
+                    long vx0 = totals(vx.all())[2];
+                    String load0 = FanoutProc.loadAverage();
+                    publisher.awaitSent(windowEnd);
+                    Map<String, Long> cpu1 = FanoutProc.cpuMillisByThread(self);
+                    long rawFrames = totals(raw.all())[2] - raw0;
+                    long vxFrames = totals(vx.all())[2] - vx0;
+                    System.out.printf(Locale.ROOT, "cost: %d viewers each at %.0f/s, load %s -> %s: CPU per frame "
+                                    + "raw %.2f µs (%d ms, %d frames), Vert.x %.2f µs (%d ms, %d frames)%n",
+                            perClient, rate, load0, FanoutProc.loadAverage(),
+                            cpu(cpu0, cpu1, raw.threadPrefix()) * 1000.0 / rawFrames,
+                            cpu(cpu0, cpu1, raw.threadPrefix()), rawFrames,
+                            cpu(cpu0, cpu1, vx.threadPrefix()) * 1000.0 / vxFrames,
+                            cpu(cpu0, cpu1, vx.threadPrefix()), vxFrames);
                     publisher.awaitSent(windowEnd + 50);
                     publisher.close();
                     published = publisher.sent();
@@ -330,6 +449,17 @@ public final class FanoutCheck {
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
+    }
+
+    /** CPU ms of the threads whose names start with {@code prefix}, between two readings. */
+    private static long cpu(Map<String, Long> before, Map<String, Long> after, String prefix) {
+        long ms = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            if (e.getKey().startsWith(prefix)) {
+                ms += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            }
+        }
+        return ms;
     }
 
     private static boolean allGot(List<Viewer> viewers, long published) {
