@@ -269,6 +269,7 @@ public final class FanoutLoad {
                 FanoutProc.resetPeakRss(pid);
                 Snapshot a = snapshot(server);
                 long receivedA = received(viewers.all());
+                long[] ioA = viewers.wakeupsAndReads();
                 long rssPeak = FanoutProc.statusKb(pid, "VmRSS");
                 while (publisher.sent() < windowEnd) {
                     if (publisher.failure() != null || !server.alive()) {
@@ -280,6 +281,11 @@ public final class FanoutLoad {
                 }
                 Snapshot b = snapshot(server);
                 long frames = received(viewers.all()) - receivedA;
+                long[] ioB = viewers.wakeupsAndReads();
+                if (ioA != null && frames > 0) {
+                    log("%s: viewers received %.2f frames per read, %.2f per wake-up", s.name(),
+                            frames / (double) (ioB[1] - ioA[1]), frames / (double) (ioB[0] - ioA[0]));
+                }
                 long rssAfter = FanoutProc.statusKb(pid, "VmRSS");
                 rssPeak = Math.max(rssPeak, Math.max(rssAfter, FanoutProc.statusKb(pid, "VmHWM")));
                 long fdsAfter = FanoutProc.openFiles(pid);

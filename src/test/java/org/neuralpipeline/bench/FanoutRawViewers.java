@@ -160,6 +160,16 @@ final class FanoutRawViewers extends FanoutViewers {
         return "fanout-viewer";
     }
 
+    @Override
+    long[] wakeupsAndReads() {
+        long[] n = new long[2];
+        for (Loop l : loops) {
+            n[0] += l.wakeups;
+            n[1] += l.reads;
+        }
+        return n;
+    }
+
     /** Sends a close frame (1000) on every open viewer, waits for the server's answer (10 s at most), stops. */
     @Override
     public void close() throws Exception {
@@ -199,6 +209,9 @@ final class FanoutRawViewers extends FanoutViewers {
         long windowEnd;
 
         private final long pollNanos;
+        /** Selects that found a socket ready, and reads: plain counters of this thread, read racily for a log. */
+        long wakeups;
+        long reads;
 
         Loop(int index, long pollNanos) throws IOException {
             this.pollNanos = pollNanos;
@@ -240,6 +253,9 @@ final class FanoutRawViewers extends FanoutViewers {
                     Runnable task;
                     while ((task = tasks.poll()) != null) {
                         task.run();
+                    }
+                    if (ready > 0) {
+                        wakeups++;
                     }
                     if (pollNanos > 0 && ready > 0) {
                         LockSupport.parkNanos(pollNanos);
@@ -373,6 +389,7 @@ final class FanoutRawViewers extends FanoutViewers {
             }
             int n = channel.read(in);
             long now = System.nanoTime();
+            loop.reads++;
             in.flip();
             if (state == UPGRADING && !head(now)) {
                 if (n < 0) {

@@ -113,6 +113,11 @@ abstract class FanoutViewers implements AutoCloseable {
      *  their CPU from the publisher's and the JVM's. */
     abstract String threadPrefix();
 
+    /** Wake-ups of the viewer threads that found a socket ready, and socket reads, so far; null if not known. */
+    long[] wakeupsAndReads() {
+        return null;
+    }
+
     /** Closes every viewer and the client. */
     @Override
     public abstract void close() throws Exception;
