@@ -8,6 +8,8 @@
 #   scripts/bench-fanout.sh --scale 0.1                  (a tenth of the viewers and cycles: a quick check)
 #   NP_JAVA_OPTS='-XX:StartFlightRecording=filename=target/bench/fanout/{scenario}.jfr' scripts/bench-fanout.sh
 #   scripts/bench-fanout.sh --client vertx              (viewers on Vert.x's WebSocket client, not the NIO ones)
+#   scripts/bench-fanout.sh --client-poll-us 1000       (fewer viewer wake-ups: the tool takes a third of the CPU,
+#                                                        latency over-stated by up to 1 ms)
 #   scripts/bench-fanout.sh --check                     (self-check of the viewers, ~30 s: framing against a
 #                                                        scripted server, then raw vs Vert.x vs the server's count)
 # NP_JAVA_OPTS are the server's JVM options ({scenario} is replaced by the scenario's name).

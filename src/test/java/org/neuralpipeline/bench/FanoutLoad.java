@@ -31,6 +31,10 @@ import org.neuralpipeline.bench.FanoutViewers.Viewer;
  * until every viewer has seen the window's last message (or a timeout), so late messages count as late, not
  * lost.
  *
+ * <p>Viewers: {@link FanoutRawViewers} (NIO, the default) or {@code --client vertx} ({@link FanoutVertxViewers});
+ * {@code --client-poll-us} trades up to that much latency over-statement for fewer wake-ups of the viewer thread.
+ * The tool's own CPU per received frame is reported, whole and for the viewer threads alone.
+ *
  * <p>Scenarios: {@code v100}, {@code v1000}, {@code v5000} (viewers at 100 messages/s), {@code v5000-r50}
  * (5,000 at 50/s), {@code v1000-slow50} (1,000 healthy viewers plus 50 that never read), {@code churn}
  * (10,000 connect/disconnect cycles in bursts of 500 while messages flow), {@code ingest-socket} and
