@@ -7,6 +7,11 @@
 #   scripts/bench-fanout.sh --scenarios v100,v1000 --warmup 5 --steady 10
 #   scripts/bench-fanout.sh --scale 0.1                  (a tenth of the viewers and cycles: a quick check)
 #   NP_JAVA_OPTS='-XX:StartFlightRecording=filename=target/bench/fanout/{scenario}.jfr' scripts/bench-fanout.sh
+#   scripts/bench-fanout.sh --client vertx              (viewers on Vert.x's WebSocket client, not the NIO ones)
+#   scripts/bench-fanout.sh --client-poll-us 1000       (fewer viewer wake-ups: the tool takes a third of the CPU,
+#                                                        latency over-stated by up to 1 ms)
+#   scripts/bench-fanout.sh --check                     (self-check of the viewers, ~30 s: framing against a
+#                                                        scripted server, then raw vs Vert.x vs the server's count)
 # NP_JAVA_OPTS are the server's JVM options ({scenario} is replaced by the scenario's name).
 # Set NP_BENCH_SKIP_BUILD=1 to reuse the last build.
 set -euo pipefail
@@ -41,6 +46,11 @@ fi
 
 echo "bench-fanout: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $("$JAVA" -version 2>&1 | head -n1)" >&2
 # the throughput collector: the least GC CPU in the tool, whose CPU counts against the machine
+if [ "${1:-}" = --check ]; then
+  exec "$JAVA" -Xms256m -Xmx1g -XX:+UseParallelGC \
+    -cp "target/test-classes:target/classes:$(cat target/bench/fanout/classpath.txt)" \
+    org.neuralpipeline.bench.FanoutCheck "$JAVA" target/neural-pipeline.jar target/bench/fanout
+fi
 exec "$JAVA" -Xms256m -Xmx1g -XX:+UseParallelGC \
   -cp "target/test-classes:target/classes:$(cat target/bench/fanout/classpath.txt)" \
   org.neuralpipeline.bench.FanoutLoad --java "$JAVA" --jar target/neural-pipeline.jar \

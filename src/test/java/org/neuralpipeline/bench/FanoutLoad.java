@@ -31,6 +31,10 @@ import org.neuralpipeline.bench.FanoutViewers.Viewer;
  * until every viewer has seen the window's last message (or a timeout), so late messages count as late, not
  * lost.
  *
+ * <p>Viewers: {@link FanoutRawViewers} (NIO, the default) or {@code --client vertx} ({@link FanoutVertxViewers});
+ * {@code --client-poll-us} trades up to that much latency over-statement for fewer wake-ups of the viewer thread.
+ * The tool's own CPU per received frame is reported, whole and for the viewer threads alone.
+ *
  * <p>Scenarios: {@code v100}, {@code v1000}, {@code v5000} (viewers at 100 messages/s), {@code v5000-r50}
  * (5,000 at 50/s), {@code v1000-slow50} (1,000 healthy viewers plus 50 that never read), {@code churn}
  * (10,000 connect/disconnect cycles in bursts of 500 while messages flow), {@code ingest-socket} and
@@ -63,7 +67,8 @@ public final class FanoutLoad {
             Map<String, Long> serverThreadsMs, Map<String, Long> clientThreadsMs,
             long rssBeforeKb, long rssConnectedKb, long rssAfterKb, long rssPeakKb,
             long heapConnected, long heapEnd, long heapCommitted, long fdsBefore, long fdsAfter,
-            double clientCpuMs, double clientMicrosPerFrame, double idleShare, String loadBefore,
+            String client, double clientCpuMs, double clientMicrosPerFrame, double viewerThreadsCpuMs,
+            double viewerMicrosPerFrame, double idleShare, String loadBefore,
             String loadAfter, long publisherLagP99, long publisherLagMax, long ingestSent, long ingestAccepted,
             long ingestRejected,
             double queuedAtEnd, double queueDepthMax, int slowOpen, long serverLogProblems) {
@@ -84,10 +89,12 @@ public final class FanoutLoad {
     private final int steady;
     private final Vertx vertx;
     private final int clientThreads;
+    private final FanoutViewers.Client client;
+    private final long clientPollMicros;
     private final long self = ProcessHandle.current().pid();
 
     private FanoutLoad(Path java, Path jar, Path out, List<String> serverJvmOptions, int warmup, int steady,
-            int clientThreads) {
+            int clientThreads, FanoutViewers.Client client, long clientPollMicros) {
         this.java = java;
         this.jar = jar;
         this.out = out;
@@ -95,6 +102,8 @@ public final class FanoutLoad {
         this.warmup = warmup;
         this.steady = steady;
         this.clientThreads = clientThreads;
+        this.client = client;
+        this.clientPollMicros = clientPollMicros;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(clientThreads));
     }
 
@@ -132,7 +141,10 @@ public final class FanoutLoad {
         double scale = Double.parseDouble(options.getOrDefault("scale", "1"));
         int warmup = Integer.parseInt(options.getOrDefault("warmup", "10"));
         int steady = Integer.parseInt(options.getOrDefault("steady", "20"));
-        int clientThreads = Integer.parseInt(options.getOrDefault("client-threads", "2"));
+        FanoutViewers.Client client = FanoutViewers.Client.parse(options.getOrDefault("client", "raw"));
+        int clientThreads = Integer.parseInt(options.getOrDefault("client-threads",
+                client == FanoutViewers.Client.RAW ? "1" : "2"));
+        long clientPollMicros = Long.parseLong(options.getOrDefault("client-poll-us", "0"));
         List<String> jvm = options.getOrDefault("server-jvm-opts", "").isBlank() ? List.of()
                 : List.of(options.get("server-jvm-opts").trim().split("\\s+"));
         List<Scenario> all = scenarios(scale);
@@ -149,7 +161,7 @@ public final class FanoutLoad {
             usage("--jar: " + jar + " does not exist (build with mvn -Pbench -DskipTests package)");
         }
         Files.createDirectories(out);
-        FanoutLoad load = new FanoutLoad(java, jar, out, jvm, warmup, steady, clientThreads);
+        FanoutLoad load = new FanoutLoad(java, jar, out, jvm, warmup, steady, clientThreads, client, clientPollMicros);
         try {
             load.run(chosen);
         } finally {
@@ -161,7 +173,8 @@ public final class FanoutLoad {
     private static void usage(String problem) {
         System.err.println("fanout: " + problem);
         System.err.println("usage: FanoutLoad [--java PATH] [--jar PATH] [--out DIR] [--scenarios a,b] [--scale F]"
-                + " [--warmup S] [--steady S] [--client-threads N] [--server-jvm-opts 'OPTS']");
+                + " [--warmup S] [--steady S] [--client raw|vertx] [--client-threads N] [--client-poll-us U]"
+                + " [--server-jvm-opts 'OPTS']");
         System.exit(2);
     }
 
@@ -198,6 +211,9 @@ public final class FanoutLoad {
         m.put("server_jvm_options", serverJvmOptions);
         m.put("warmup_seconds", warmup);
         m.put("steady_seconds", steady);
+        m.put("client", client.name().toLowerCase(Locale.ROOT));
+        m.put("client_threads", clientThreads);
+        m.put("client_poll_us", clientPollMicros);
         return m;
     }
 
@@ -227,8 +243,8 @@ public final class FanoutLoad {
             long pid = server.pid();
             long rssBefore = FanoutProc.statusKb(pid, "VmRSS");
             long fdsBefore = FanoutProc.openFiles(pid);
-            FanoutViewers viewers = new FanoutViewers(vertx, clientThreads, server.port(),
-                    Math.max(100, s.viewers() + 100));
+            FanoutViewers viewers = FanoutViewers.create(client, vertx, clientThreads, clientPollMicros,
+                    server.port(), Math.max(100, s.viewers() + 100));
             List<SlowViewer> slow = new ArrayList<>();
             FanoutPublisher publisher = null;
             try {
@@ -256,6 +272,8 @@ public final class FanoutLoad {
                 publisher.awaitSent(windowStart);
                 FanoutProc.resetPeakRss(pid);
                 Snapshot a = snapshot(server);
+                long receivedA = received(viewers.all());
+                long[] ioA = viewers.wakeupsAndReads();
                 long rssPeak = FanoutProc.statusKb(pid, "VmRSS");
                 while (publisher.sent() < windowEnd) {
                     if (publisher.failure() != null || !server.alive()) {
@@ -266,6 +284,12 @@ public final class FanoutLoad {
                     Thread.sleep(200);
                 }
                 Snapshot b = snapshot(server);
+                long frames = received(viewers.all()) - receivedA;
+                long[] ioB = viewers.wakeupsAndReads();
+                if (ioA != null && frames > 0) {
+                    log("%s: viewers received %.2f frames per read, %.2f per wake-up", s.name(),
+                            frames / (double) (ioB[1] - ioA[1]), frames / (double) (ioB[0] - ioA[0]));
+                }
                 long rssAfter = FanoutProc.statusKb(pid, "VmRSS");
                 rssPeak = Math.max(rssPeak, Math.max(rssAfter, FanoutProc.statusKb(pid, "VmHWM")));
                 long fdsAfter = FanoutProc.openFiles(pid);
@@ -304,7 +328,11 @@ public final class FanoutLoad {
                         - FanoutServer.sum(a.metrics(), DELIVERIES);
                 long cpu = b.cpuMs() - a.cpuMs();
                 long client = b.clientMs() - a.clientMs();
-                Histogram lat = viewers.latency;
+                Histogram lat = viewers.latency();
+                Map<String, Long> clientByThread = difference(a.clientThreads(), b.clientThreads());
+                long viewerMs = clientByThread.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith(viewers.threadPrefix())).mapToLong(Map.Entry::getValue)
+                        .sum();
                 Histogram lag = publisher.lagMicros();
                 long published = windowEnd - windowStart;
                 return new FanoutResult(s.name(), s.viewers(), s.slow(), s.rate(),
@@ -317,10 +345,12 @@ public final class FanoutLoad {
                         b.userSystemMs()[1] - a.userSystemMs()[1],
                         deliveries > 0 ? cpu * 1000.0 / deliveries : Double.NaN, cpu * 1000.0 / published, idleCpu,
                         deliveries > 0 ? (b.writeCalls() - a.writeCalls()) / deliveries : Double.NaN,
-                        difference(a.threads(), b.threads()), difference(a.clientThreads(), b.clientThreads()),
+                        difference(a.threads(), b.threads()), clientByThread,
                         rssBefore, rssConnected, rssAfter, rssPeak, heapConnected, heapEnd,
                         (long) FanoutServer.sum(b.metrics(), "jvm_memory_committed_bytes", "area=\"heap\""),
-                        fdsBefore, fdsAfter, client, delivered > 0 ? client * 1000.0 / delivered : Double.NaN,
+                        fdsBefore, fdsAfter, this.client.name().toLowerCase(Locale.ROOT), client,
+                        frames > 0 ? client * 1000.0 / frames : Double.NaN, viewerMs,
+                        frames > 0 ? viewerMs * 1000.0 / frames : Double.NaN,
                         FanoutProc.idleShare(a.machine(), b.machine()), a.load(), b.load(),
                         lag.getValueAtPercentile(99), lag.getMaxValue(), publisher.sent(), publisher.accepted(),
                         publisher.rejected(),
@@ -366,6 +396,15 @@ public final class FanoutLoad {
         return dropped;
     }
 
+    /** Numbered messages the viewers have received so far (read at both ends of the window: frames in it). */
+    private static long received(List<Viewer> viewers) {
+        long n = 0;
+        for (Viewer v : viewers) {
+            n += v.received;
+        }
+        return n;
+    }
+
     private static boolean allSeen(List<Viewer> viewers, long last) {
         for (Viewer v : viewers) {
             if (!v.closed && v.lastN < last) {
@@ -378,7 +417,8 @@ public final class FanoutLoad {
     private ChurnResult churn(Scenario s) throws Exception {
         try (FanoutServer server = server(s)) {
             long pid = server.pid();
-            FanoutViewers viewers = new FanoutViewers(vertx, clientThreads, server.port(), s.burst() + 100);
+            FanoutViewers viewers = FanoutViewers.create(client, vertx, clientThreads, clientPollMicros,
+                    server.port(), s.burst() + 100);
             try (FanoutPublisher publisher = new FanoutPublisher(s.transport(), server.socket(), server.port(),
                     s.rate(), 1, 250).start()) {
                 viewers.churn(s.burst(), s.burst()); // warm-up: classes, pools, JIT on both sides
@@ -386,7 +426,7 @@ public final class FanoutLoad {
                 long heap0 = server.heapAfterGc();
                 long fds0 = FanoutProc.openFiles(pid);
                 long rss0 = FanoutProc.statusKb(pid, "VmRSS");
-                viewers.handshakes.reset();
+                viewers.resetHandshakes();
 
                 String loadBefore = FanoutProc.loadAverage();
                 long cpu0 = FanoutProc.cpuMillis(pid);
@@ -404,7 +444,7 @@ public final class FanoutLoad {
                 long heap1 = server.heapAfterGc();
                 long fds1 = FanoutProc.openFiles(pid);
                 long rss1 = FanoutProc.statusKb(pid, "VmRSS");
-                Histogram h = viewers.handshakes;
+                Histogram h = viewers.handshakes();
                 return new ChurnResult(s.name(), s.cycles(), s.burst(), seconds, h.getValueAtPercentile(50),
                         h.getValueAtPercentile(99), h.getMaxValue(), failures, fds0, fds1, rss0, rss1, heap0, heap1,
                         left, FanoutProc.idleShare(machine0, machine1), cpu1 - cpu0, client1 - client0,

@@ -32,20 +32,25 @@ final class FanoutReport {
         if (!fan.isEmpty()) {
             md.append("| Scenario | Viewers | Msg/s | Deliveries/s | p50 | p99 | p99.9 | Delivered / expected "
                     + "(healthy) | Drops in window: healthy viewers / server | Server CPU µs per delivery | Server CPU (user+sys) | "
-                    + "Server RSS before / after / peak | Client CPU | Machine idle |\n");
-            md.append("|---|--:|--:|--:|--:|--:|--:|---|---|--:|--:|---|--:|--:|\n");
+                    + "Server RSS before / after / peak | Client CPU | Client CPU µs per frame: tool / viewers "
+                    + "| Machine idle |\n");
+            md.append("|---|--:|--:|--:|--:|--:|--:|---|---|--:|--:|---|--:|--:|--:|\n");
             for (FanoutResult r : fan) {
                 md.append(String.format(Locale.ROOT,
-                        "| %s | %,d%s | %.0f | %,.0f | %s | %s | %s | %s | %s | %.2f | %s | %s | %s | %.0f %% |%n",
+                        "| %s | %,d%s | %.0f | %,.0f | %s | %s | %s | %s | %s | %.2f | %s | %s | %s | %.2f / %.2f (%s) "
+                                + "| %.0f %% |%n",
                         r.name(), r.viewers(), r.slow() > 0 ? " + " + r.slow() + " never reading" : "", r.rate(),
                         r.deliveriesPerSecond(), ms(r.p50()), ms(r.p99()), ms(r.p999()), delivered(r), drops(r),
                         r.cpuMicrosPerDelivery(), cores(r.serverCpuMs(), r.windowSeconds()) + " ("
                                 + pct(r.serverUserMs(), r.serverCpuMs()) + " user)",
                         mb(r.rssBeforeKb()) + " / " + mb(r.rssAfterKb()) + " / " + mb(r.rssPeakKb()),
-                        cores(r.clientCpuMs(), r.windowSeconds()), 100 * r.idleShare()));
+                        cores(r.clientCpuMs(), r.windowSeconds()), r.clientMicrosPerFrame(),
+                        r.viewerMicrosPerFrame(), r.client(), 100 * r.idleShare()));
             }
             md.append("\nCPU is in cores over the window (1.00 = one core busy); latency is publish to receive in"
-                    + " ms on one monotonic clock; client CPU is the load tool (viewers and publisher).\n\n");
+                    + " ms on one monotonic clock; client CPU is the load tool (viewers and publisher); per frame:"
+                    + " the tool's CPU, and its viewer threads' alone, over the window divided by the messages the"
+                    + " viewers received in it (raw: NIO viewers, vertx: Vert.x's WebSocket client).\n\n");
             md.append("| Scenario | Server write calls per delivery | Idle server CPU (viewers connected) "
                     + "| Heap after GC: viewers connected → end "
                     + "| Heap committed | Descriptors before → during | Queued at window end |\n");

@@ -2,16 +2,7 @@ package org.neuralpipeline.bench;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
-import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.internal.VertxInternal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -19,34 +10,55 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
- * WebSocket viewers of {@code GET /ws} in the load tool's process (Vert.x's WebSocket client), each counting the
- * messages it receives and recording publish-to-receive latency from the publisher's {@code nanoTime} stamp in
- * the payload: same process, same monotonic clock. Only messages numbered inside the measurement window
- * ({@link #window}) are counted, so warm-up and drain do not blur the result.
+ * WebSocket viewers of {@code GET /ws} in the load tool's process, each counting the messages it receives and
+ * recording publish-to-receive latency from the publisher's {@code nanoTime} stamp in the payload: same process,
+ * same monotonic clock. Only messages numbered inside the measurement window ({@link #window}) are counted, so
+ * warm-up and drain do not blur the result.
  *
- * <p>Each frame is read without a JSON parser: the hub writes {@code {"seq":S,} and then the ingested fields in
- * their order, so {@code "n"} and {@code "t"} are the next two fields. Anything else (a {@code Dropped} notice)
- * takes the slow path.
+ * <p>Two implementations measure the same things: {@link FanoutRawViewers} (the default: a few NIO selector
+ * threads that do the upgrade handshake and parse frames straight out of one read buffer, so that the tool takes
+ * as little of the shared machine as it can) and {@link FanoutVertxViewers} (Vert.x's WebSocket client, several
+ * times the CPU per frame; kept to cross-check the first).
+ *
+ * <p>Each message is read without a JSON parser: the hub writes {@code {"seq":S,} and then the ingested fields
+ * in their order, so {@code "n"} and {@code "t"} are the next two fields. Anything else (a {@code Dropped}
+ * notice) takes the slow path.
  *
  * <p>{@link SlowViewer}s are plain sockets that complete the handshake and then never read again: what a
  * stalled browser tab looks like to the server.
  */
-final class FanoutViewers implements AutoCloseable {
-    private static final byte[] SEQ = "{\"seq\":".getBytes(US_ASCII);
-    private static final byte[] N = ",\"n\":".getBytes(US_ASCII);
-    private static final byte[] T = ",\"t\":".getBytes(US_ASCII);
+abstract class FanoutViewers implements AutoCloseable {
+    static final byte[] SEQ = "{\"seq\":".getBytes(US_ASCII);
+    static final byte[] N = ",\"n\":".getBytes(US_ASCII);
+    static final byte[] T = ",\"t\":".getBytes(US_ASCII);
+    /** Highest latency and handshake time recorded, µs; longer ones are recorded as this. */
+    static final long HIGHEST = TimeUnit.SECONDS.toMicros(120);
 
-    /** One viewer's counts; written on its event loop only, read by the main thread after the drain. */
+    /** Which client the viewers use. */
+    enum Client {
+        RAW, VERTX;
+
+        static Client parse(String name) {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * One viewer's counts: written by the thread that reads its socket, read by the main thread (after the drain,
+     * or {@link #lastN} and {@link #closed} while waiting for it).
+     */
     static final class Viewer {
         volatile int inWindow;
         volatile long lastN = -1;
+        /** Numbered messages received, the whole run (in the window or not). */
+        volatile long received;
         /** Messages skipped (numbers never received), the whole run. */
         volatile long gaps;
         /** Of those, numbered inside the window. */
@@ -55,35 +67,19 @@ final class FanoutViewers implements AutoCloseable {
         volatile long droppedCount;
         volatile long other;
         volatile boolean closed;
+        /** The code of the server's close frame; 1006 when the connection ended without one (raw client). */
         volatile short closeCode;
-        WebSocket ws;
     }
 
-    private final WebSocketClient client;
-    /** One context per event loop: viewers are spread over them (connecting from the main thread would put every
-     *  viewer on one event loop, Vert.x 5 giving a non-Vert.x thread one sticky event loop). */
-    private final Context[] contexts;
-    private int next;
-    private final int port;
-    private final List<Viewer> viewers = new ArrayList<>();
-    /** Publish-to-receive latency of in-window messages, µs, every viewer. */
-    final Histogram latency = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(120), 3);
-    /** Connect-to-upgraded time of each WebSocket handshake, µs. */
-    final Histogram handshakes = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(120), 3);
+    final List<Viewer> viewers = new ArrayList<>();
     final AtomicLong connectFailures = new AtomicLong();
-    private volatile long windowStart = Long.MAX_VALUE;
-    private volatile long windowEnd = Long.MAX_VALUE;
+    volatile long windowStart = Long.MAX_VALUE;
+    volatile long windowEnd = Long.MAX_VALUE;
 
-    FanoutViewers(Vertx vertx, int eventLoops, int port, int maxConnections) {
-        this.port = port;
-        this.contexts = new Context[eventLoops];
-        for (int i = 0; i < eventLoops; i++) {
-            contexts[i] = ((VertxInternal) vertx).createEventLoopContext();
-        }
-        this.client = vertx.createWebSocketClient(new WebSocketClientOptions()
-                .setMaxConnections(maxConnections)
-                .setConnectTimeout(30_000)
-                .setTcpNoDelay(true));
+    static FanoutViewers create(Client client, Vertx vertx, int threads, long pollMicros, int port,
+            int maxConnections) throws IOException {
+        return client == Client.RAW ? new FanoutRawViewers(threads, port, pollMicros)
+                : new FanoutVertxViewers(vertx, threads, port, maxConnections);
     }
 
     /** Counts and times messages numbered {@code start} (inclusive) to {@code end} (exclusive). */
@@ -97,120 +93,48 @@ final class FanoutViewers implements AutoCloseable {
     }
 
     /** Connects {@code count} viewers, {@code burst} handshakes at a time; returns how many failed. */
-    long connect(int count, int burst) throws Exception {
-        long failedBefore = connectFailures.get();
-        for (int done = 0; done < count; done += burst) {
-            List<Future<WebSocket>> opening = new ArrayList<>();
-            for (int i = done; i < Math.min(count, done + burst); i++) {
-                Viewer v = new Viewer();
-                opening.add(open(v).onSuccess(ws -> {
-                    synchronized (viewers) {
-                        viewers.add(v);
-                    }
-                }));
-            }
-            Future.join(opening).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-        }
-        return connectFailures.get() - failedBefore;
-    }
+    abstract long connect(int count, int burst) throws Exception;
 
     /**
      * {@code cycles} connect-then-close cycles, {@code burst} viewers connected at once and then closed
      * together; each handshake is timed. Returns how many failed.
      */
-    long churn(int cycles, int burst) throws Exception {
-        long failedBefore = connectFailures.get();
-        for (int done = 0; done < cycles; done += burst) {
-            List<Future<WebSocket>> opening = new ArrayList<>();
-            for (int i = done; i < Math.min(cycles, done + burst); i++) {
-                opening.add(open(new Viewer()));
-            }
-            Future.join(opening).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-            List<Future<Void>> closing = new ArrayList<>();
-            for (Future<WebSocket> f : opening) {
-                if (f.succeeded()) {
-                    closing.add(f.result().close());
-                }
-            }
-            Future.join(closing).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-        }
-        return connectFailures.get() - failedBefore;
+    abstract long churn(int cycles, int burst) throws Exception;
+
+    /** Publish-to-receive latency of in-window messages, µs, every viewer: a copy, taken now. */
+    abstract Histogram latency() throws Exception;
+
+    /** Connect-to-upgraded time of each WebSocket handshake, µs: a copy, taken now. */
+    abstract Histogram handshakes() throws Exception;
+
+    abstract void resetHandshakes() throws Exception;
+
+    /** How the threads that read the viewers' sockets start in {@link FanoutProc#cpuMillisByThread}, to tell
+     *  their CPU from the publisher's and the JVM's. */
+    abstract String threadPrefix();
+
+    /** Wake-ups of the viewer threads that found a socket ready, and socket reads, so far; null if not known. */
+    long[] wakeupsAndReads() {
+        return null;
     }
 
-    private Future<WebSocket> open(Viewer v) {
-        Promise<WebSocket> opened = Promise.promise();
-        contexts[next++ % contexts.length].runOnContext(x -> {
-            long started = System.nanoTime();
-            client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws"))
-                    .onSuccess(ws -> {
-                        handshakes.recordValue(Math.min(handshakes.getHighestTrackableValue(),
-                                (System.nanoTime() - started) / 1000));
-                        v.ws = ws;
-                        ws.handler(b -> frame(v, b));
-                        ws.closeHandler(y -> {
-                            v.closed = true;
-                            Short code = ws.closeStatusCode();
-                            v.closeCode = code == null ? -1 : code;
-                        });
-                        ws.exceptionHandler(t -> {
-                        });
-                    })
-                    .onFailure(t -> connectFailures.incrementAndGet())
-                    .onComplete(opened);
-        });
-        return opened.future();
+    /** Closes every viewer and the client. */
+    @Override
+    public abstract void close() throws Exception;
+
+    /** Adds the messages numbered inside the window that a jump from {@code last} to {@code n} skipped. */
+    static long gapInWindow(long last, long n, long start, long end) {
+        long missing = Math.min(n, end) - Math.max(last + 1, start);
+        return Math.max(0, missing);
     }
 
-    private void frame(Viewer v, Buffer b) {
-        long now = System.nanoTime();
-        int length = b.length();
-        int i = SEQ.length;
-        if (!startsWith(b, 0, SEQ)) {
-            slowPath(v, b);
-            return;
-        }
-        while (i < length && b.getByte(i) != ',') {
-            i++;
-        }
-        if (!startsWith(b, i, N)) {
-            v.other++;
-            return;
-        }
-        i += N.length;
-        long n = 0;
-        byte c;
-        while ((c = b.getByte(i)) >= '0' && c <= '9') {
-            n = n * 10 + c - '0';
-            i++;
-        }
-        if (!startsWith(b, i, T)) {
-            v.other++;
-            return;
-        }
-        i += T.length;
-        long t = 0;
-        while ((c = b.getByte(i)) >= '0' && c <= '9') {
-            t = t * 10 + c - '0';
-            i++;
-        }
-        long last = v.lastN;
-        if (last >= 0 && n > last + 1) {
-            v.gaps += n - last - 1;
-            // the part of the gap inside the window: messages of the window this viewer never got
-            long missing = Math.min(n, windowEnd) - Math.max(last + 1, windowStart);
-            if (missing > 0) {
-                v.gapsInWindow += missing;
-            }
-        }
-        v.lastN = n;
-        if (n >= windowStart && n < windowEnd) {
-            v.inWindow++;
-            latency.recordValue(Math.min(latency.getHighestTrackableValue(), Math.max(0, (now - t) / 1000)));
-        }
+    /** Latency in µs from the publisher's stamp, clamped to what the histograms hold. */
+    static long micros(long now, long t) {
+        return Math.min(HIGHEST, Math.max(0, (now - t) / 1000));
     }
 
-    private static void slowPath(Viewer v, Buffer b) {
-        String text = b.toString();
+    /** Counts a message that did not take the fast path: a {@code Dropped} notice, or something else. */
+    static void slowPath(Viewer v, String text) {
         if (text.contains("\"message_type\":\"Dropped\"")) {
             v.droppedNotices++;
             int at = text.indexOf("\"count\":");
@@ -225,33 +149,6 @@ final class FanoutViewers implements AutoCloseable {
         } else {
             v.other++;
         }
-    }
-
-    private static boolean startsWith(Buffer b, int at, byte[] prefix) {
-        if (at + prefix.length > b.length()) {
-            return false;
-        }
-        for (int k = 0; k < prefix.length; k++) {
-            if (b.getByte(at + k) != prefix[k]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Closes every viewer and the client. */
-    @Override
-    public void close() throws Exception {
-        List<Future<Void>> closing = new ArrayList<>();
-        synchronized (viewers) {
-            for (Viewer v : viewers) {
-                if (v.ws != null && !v.closed) {
-                    closing.add(v.ws.close());
-                }
-            }
-        }
-        Future.join(closing).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     /**
