@@ -74,6 +74,7 @@ public final class Application implements AutoCloseable {
 
     /** Starts the service and returns once it listens; fails with a clear reason otherwise. */
     public static Application start(PipelineConfig config) {
+        // epoll where Netty's native library loads (measured: docs/BENCHMARKS.md), else the JDK's NIO
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         PrometheusMeterRegistry registry = Metrics.newPrometheusRegistry();
         Metrics metrics = new Metrics(registry);
