@@ -117,6 +117,18 @@ class GatewayStreamingTest {
     }
 
     @Test
+    void streamsThatEndNormallyLeaveTheirUpstreamConnectionForTheNext() {
+        int before = fake.acceptedConnections();
+        for (int i = 0; i < 5; i++) {
+            fake.enqueueChat(Script.transcript("openai.sse"));
+            GatewayClient.Stream stream = gateway.client().stream(chatBody("fake-model", true));
+            assertThat(new String(stream.body(), StandardCharsets.UTF_8)).endsWith("data: [DONE]\n\n");
+        }
+        // one more connection at most: a stream read to its end goes back to the pool, not closed
+        assertThat(fake.acceptedConnections() - before).isLessThanOrEqualTo(1);
+    }
+
+    @Test
     void flushesEachChunkAsItArrivesInsteadOfCoalescing() {
         String head = "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":"
                 + "[{\"index\":0,";

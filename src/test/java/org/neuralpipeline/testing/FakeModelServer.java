@@ -154,6 +154,11 @@ public final class FakeModelServer implements AutoCloseable {
         }
     }
 
+    /** How many TCP connections were accepted so far. */
+    public int acceptedConnections() {
+        return connections.size();
+    }
+
     /** How many TCP connections are open now. */
     public int openConnections() {
         return (int) connections.values().stream().filter(f -> !f.isDone()).count();
