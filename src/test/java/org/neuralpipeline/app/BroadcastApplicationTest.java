@@ -98,8 +98,8 @@ class BroadcastApplicationTest {
         HttpClientResponse stream = http.request(new RequestOptions().setMethod(HttpMethod.GET)
                         .setHost("127.0.0.1").setPort(app.port()).setURI("/v1/neural/stream")
                         .putHeader("Last-Event-ID", "0"))
-                .compose(r -> r.send())
-                .map(r -> r.handler(b -> parser.feed(b.getBytes()))) // on the event loop, before the body
+                // the handler set in the send's callback, on the event loop, before any of the body
+                .compose(req -> req.send().map(r -> r.handler(b -> parser.feed(b.getBytes()))))
                 .await(10, TimeUnit.SECONDS);
 
         HttpResponse<String> chat = HTTP.send(HttpRequest.newBuilder(URI.create(app.url() + "/v1/chat/completions"))
