@@ -131,9 +131,11 @@ class VisualEndToEndTest {
         List<CompletableFuture<HttpResponse<String>>> others = List.of(otherClient(true), otherClient(true),
                 otherClient(false));
         ask("How does the page draw a thousand tokens per second?");
+        // the built-in model may end any answer early (an end-of-text token), so ask for what four answers give
+        // whatever their lengths: tokens from the new streams, and some stream with a line of text
         page.waitFor("several streams' tokens", "window.visualShell.stats().streams >= 4"
-                + " && window.visualShell.stats().tokens >= " + (before + 120)
-                + " && document.getElementById('stream-text').textContent.length > 40", WAIT, VisualPageTest.STATS);
+                + " && window.visualShell.stats().tokens >= " + (before + 40)
+                + " && window.visualShell.stats().longestText > 40", WAIT, VisualPageTest.STATS);
         screenshot();
         page.waitFor("the second chat's end", "document.getElementById('prompt-status').textContent"
                 + ".startsWith('Done: ')", WAIT, "document.getElementById('prompt-status').textContent");
