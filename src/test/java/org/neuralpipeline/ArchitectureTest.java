@@ -34,8 +34,8 @@ class ArchitectureTest {
             Map.entry("upstream", Set.of("sse", "openai", "observability", "config")),
             // the built-in model: an Upstream implementation with its package-private machinery
             Map.entry("upstream.builtin", Set.of("upstream", "sse", "openai", "observability", "config")),
-            Map.entry("broadcast", Set.of("sse", "observability", "config")),
-            Map.entry("ingest", Set.of("broadcast", "sse", "observability", "config")),
+            Map.entry("broadcast", Set.of("sse", "openai", "observability", "config")),
+            Map.entry("ingest", Set.of("broadcast", "sse", "openai", "observability", "config")),
             Map.entry("visual", Set.of("broadcast", "sse", "observability", "config")),
             Map.entry("health", Set.of("upstream", "observability", "config")),
             Map.entry("structure", Set.of()),

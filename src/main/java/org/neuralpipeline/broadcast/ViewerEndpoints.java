@@ -1,7 +1,5 @@
 package org.neuralpipeline.broadcast;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -9,10 +7,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.RoutingContext;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.List;
+import org.neuralpipeline.openai.ErrorBody;
 import org.neuralpipeline.sse.SseEncoder;
 
 /**
@@ -25,8 +21,6 @@ public final class ViewerEndpoints {
     public static final int DEFAULT_RECENT = 100;
     /** What an SSE client waits before reconnecting, sent as {@code retry:} when the stream opens. */
     static final long SSE_RETRY_MILLIS = 1000;
-
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final BroadcastHub hub;
 
@@ -189,19 +183,7 @@ public final class ViewerEndpoints {
 
     /** An error in OpenAI's shape, {@code {"error":{"message","type","param","code"}}}. */
     static void error(HttpServerResponse response, int status, String type, String code, String message) {
-        StringWriter out = new StringWriter();
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeObjectFieldStart("error");
-            g.writeStringField("message", message);
-            g.writeStringField("type", type);
-            g.writeNullField("param");
-            g.writeStringField("code", code);
-            g.writeEndObject();
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(out.toString());
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(Buffer.buffer(ErrorBody.json(message, type, null, code)));
     }
 }

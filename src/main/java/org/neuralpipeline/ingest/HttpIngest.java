@@ -15,6 +15,7 @@ import java.util.Set;
 import org.neuralpipeline.broadcast.Publisher;
 import org.neuralpipeline.config.BroadcastConfig;
 import org.neuralpipeline.observability.Metrics.BroadcastMeters;
+import org.neuralpipeline.openai.ErrorBody;
 
 /**
  * {@code POST /v1/neural/events}: NDJSON neural events in, each line checked alone ({@link IngestLines}) and
@@ -119,21 +120,9 @@ public final class HttpIngest {
         return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
     }
 
-    /** An error in OpenAI's shape. */
+    /** An error in OpenAI's shape ({@link ErrorBody}). */
     static void error(HttpServerResponse response, int status, String type, String code, String message) {
-        StringWriter out = new StringWriter();
-        try (JsonGenerator g = IngestLines.MAPPER.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            g.writeObjectFieldStart("error");
-            g.writeStringField("message", message);
-            g.writeStringField("type", type);
-            g.writeNullField("param");
-            g.writeStringField("code", code);
-            g.writeEndObject();
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(out.toString());
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(Buffer.buffer(ErrorBody.json(message, type, null, code)));
     }
 }
