@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.function.Consumer;
 import org.neuralpipeline.broadcast.ViewerEndpoints;
 import org.neuralpipeline.config.PipelineConfig;
 import org.neuralpipeline.gateway.Gateway;
@@ -35,9 +36,7 @@ final class Routes {
         Router router = router(vertx, registry, config, gateway, health, viewers, ingest, viewerKey);
         return request -> {
             if (request.method() == HttpMethod.GET && "/ws".equals(request.path())) {
-                String id = CorrelationId.fromHeader(request.getHeader(CorrelationId.HEADER));
-                request.response().putHeader(CorrelationId.HEADER, id);
-                CorrelationId.run(id, () -> {
+                withRequestId(request, id -> {
                     if (viewerKey.admits(request)) {
                         viewers.webSocket(request);
                     } else {
@@ -85,9 +84,16 @@ final class Routes {
 
     /** Takes or makes the request id, returns it to the client and keeps it for handlers and logs. */
     private static void requestId(RoutingContext ctx) {
-        String id = CorrelationId.fromHeader(ctx.request().getHeader(CorrelationId.HEADER));
-        ctx.put(CorrelationId.MDC_KEY, id);
-        ctx.response().putHeader(CorrelationId.HEADER, id);
-        CorrelationId.run(id, ctx::next);
+        withRequestId(ctx.request(), id -> {
+            ctx.put(CorrelationId.MDC_KEY, id);
+            ctx.next();
+        });
+    }
+
+    /** Takes or makes the request id, returns it to the client and runs {@code handler} with it in the logs. */
+    private static void withRequestId(HttpServerRequest request, Consumer<String> handler) {
+        String id = CorrelationId.fromHeader(request.getHeader(CorrelationId.HEADER));
+        request.response().putHeader(CorrelationId.HEADER, id);
+        CorrelationId.run(id, () -> handler.accept(id));
     }
 }

@@ -46,8 +46,7 @@ final class WebSocketSubscriber implements Subscriber {
         this.ws = ws;
         this.context = context;
         this.channel = channel;
-        this.rawFrames = channel != null && channel.pipeline().toMap().values().stream()
-                .noneMatch(WebSocketExtensionEncoder.class::isInstance);
+        this.rawFrames = channel != null && channel.pipeline().get(WebSocketExtensionEncoder.class) == null;
     }
 
     /** A subscriber for {@code ws}, whose handlers run on {@code context}. */

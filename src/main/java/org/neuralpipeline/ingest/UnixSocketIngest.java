@@ -54,18 +54,10 @@ public final class UnixSocketIngest {
     }
 
     /**
-     * Listens on {@code path}. Blocks (it works on files): call at start-up, never on an event loop.
+     * Listens on {@code path}, its connections on {@code loop}'s event loop (the service's one loop, where the
+     * hub publishes without a thread hop). Blocks (it works on files): call at start-up, never on an event loop.
      *
      * @throws IllegalStateException naming the path and what is wrong with it
-     */
-    public static UnixSocketIngest open(Vertx vertx, Path path, Publisher publisher, BroadcastConfig config,
-            BroadcastMeters meters) {
-        return open(vertx, vertx.getOrCreateContext(), path, publisher, config, meters);
-    }
-
-    /**
-     * Listens on {@code path}, its connections on {@code loop}'s event loop (the service's one loop, where the
-     * hub publishes without a thread hop).
      */
     public static UnixSocketIngest open(Vertx vertx, Context loop, Path path, Publisher publisher,
             BroadcastConfig config, BroadcastMeters meters) {

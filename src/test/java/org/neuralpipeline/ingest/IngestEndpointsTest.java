@@ -172,11 +172,14 @@ class IngestEndpointsTest {
         }
     }
 
+    private UnixSocketIngest openSocket(Path path, BroadcastConfig config) {
+        return UnixSocketIngest.open(vertx, vertx.getOrCreateContext(), path, publisher, config, meters);
+    }
+
     @Test
     void theUnixSocketAnswersEveryLineAndIsOwnerOnly() throws Exception {
         Path path = dir.resolve("ingest.sock");
-        UnixSocketIngest ingest = UnixSocketIngest.open(vertx, path, publisher, config(true, "", path.toString()),
-                meters);
+        UnixSocketIngest ingest = openSocket(path, config(true, "", path.toString()));
         try (SocketClient c = new SocketClient(path)) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).isEqualTo("rw-------");
             assertThat(Files.list(dir).map(p -> p.getFileName().toString())).containsExactly("ingest.sock");
@@ -199,8 +202,7 @@ class IngestEndpointsTest {
     @Test
     void theSocketWantsTheTokenOnItsFirstLine() throws Exception {
         Path path = dir.resolve("t.sock");
-        UnixSocketIngest ingest = UnixSocketIngest.open(vertx, path, publisher, config(true, "s3", path.toString()),
-                meters);
+        UnixSocketIngest ingest = openSocket(path, config(true, "s3", path.toString()));
         try {
             try (SocketClient c = new SocketClient(path)) {
                 c.send("{\"token\":\"s3\"}\n{\"message_type\":\"A\"}\n");
@@ -227,16 +229,16 @@ class IngestEndpointsTest {
             server.bind(UnixDomainSocketAddress.of(path));
         }
         assertThat(Files.exists(path)).isTrue();
-        UnixSocketIngest first = UnixSocketIngest.open(vertx, path, publisher, config(true, "", ""), meters);
+        UnixSocketIngest first = openSocket(path, config(true, "", ""));
         try {
-            assertThatThrownBy(() -> UnixSocketIngest.open(vertx, path, publisher, config(true, "", ""), meters))
+            assertThatThrownBy(() -> openSocket(path, config(true, "", "")))
                     .hasMessage(path + " is in use: another process listens on it");
         } finally {
             first.close().await(10, TimeUnit.SECONDS);
         }
         Path plain = dir.resolve("notes.txt");
         Files.writeString(plain, "keep me");
-        assertThatThrownBy(() -> UnixSocketIngest.open(vertx, plain, publisher, config(true, "", ""), meters))
+        assertThatThrownBy(() -> openSocket(plain, config(true, "", "")))
                 .hasMessage(plain + " exists and is not a socket; remove it or choose another broadcast.ingest_socket");
         assertThat(Files.readString(plain)).isEqualTo("keep me");
     }
