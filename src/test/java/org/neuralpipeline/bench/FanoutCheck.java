@@ -309,9 +309,9 @@ public final class FanoutCheck {
                 String load0 = null;
                 for (int tick = 0; tick < 350; tick++) {
                     if (tick == 100) {
-                        cpu0 = FanoutProc.cpuMillisByThread(self);
+                        cpu0 = ProcStats.cpuMillisByThread(self);
                         frames0 = totals(viewers.all())[2];
-                        load0 = FanoutProc.loadAverage();
+                        load0 = ProcStats.loadAverage();
                     }
                     ByteArrayOutputStream batch = new ByteArrayOutputStream();
                     for (int k = 0; k < perWrite; k++) {
@@ -329,7 +329,7 @@ public final class FanoutCheck {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 }
-                Map<String, Long> cpu1 = FanoutProc.cpuMillisByThread(self);
+                Map<String, Long> cpu1 = ProcStats.cpuMillisByThread(self);
                 long frames = totals(viewers.all())[2] - frames0;
                 long ms = cpu(cpu0, cpu1, viewers.threadPrefix());
                 System.out.printf(Locale.ROOT, "batched: %s viewers, %d frames a write, load %s: CPU per frame "
@@ -389,17 +389,17 @@ public final class FanoutCheck {
                     // each client's threads' CPU per frame over the window: same server, same messages, same time
                     long self = ProcessHandle.current().pid();
                     publisher.awaitSent(windowStart);
-                    Map<String, Long> cpu0 = FanoutProc.cpuMillisByThread(self);
+                    Map<String, Long> cpu0 = ProcStats.cpuMillisByThread(self);
                     long raw0 = totals(raw.all())[2];
                     long vx0 = totals(vx.all())[2];
-                    String load0 = FanoutProc.loadAverage();
+                    String load0 = ProcStats.loadAverage();
                     publisher.awaitSent(windowEnd);
-                    Map<String, Long> cpu1 = FanoutProc.cpuMillisByThread(self);
+                    Map<String, Long> cpu1 = ProcStats.cpuMillisByThread(self);
                     long rawFrames = totals(raw.all())[2] - raw0;
                     long vxFrames = totals(vx.all())[2] - vx0;
                     System.out.printf(Locale.ROOT, "cost: %d viewers each at %.0f/s, load %s -> %s: CPU per frame "
                                     + "raw %.2f µs (%d ms, %d frames), Vert.x %.2f µs (%d ms, %d frames)%n",
-                            perClient, rate, load0, FanoutProc.loadAverage(),
+                            perClient, rate, load0, ProcStats.loadAverage(),
                             cpu(cpu0, cpu1, raw.threadPrefix()) * 1000.0 / rawFrames,
                             cpu(cpu0, cpu1, raw.threadPrefix()), rawFrames,
                             cpu(cpu0, cpu1, vx.threadPrefix()) * 1000.0 / vxFrames,

@@ -187,7 +187,7 @@ public final class FanoutLoad {
         for (Scenario s : scenarios) {
             log("%s: %d viewers%s, %.0f messages/s via %s, load %s", s.name(), s.viewers(),
                     s.slow() > 0 ? " + " + s.slow() + " never reading" : "", s.rate(),
-                    s.transport().name().toLowerCase(Locale.ROOT), FanoutProc.loadAverage());
+                    s.transport().name().toLowerCase(Locale.ROOT), ProcStats.loadAverage());
             Object r = s.kind() == Kind.CHURN ? churn(s) : fanOut(s);
             results.add(r);
             log("%s: %s", s.name(), r);
@@ -203,7 +203,7 @@ public final class FanoutLoad {
     private Map<String, Object> machine() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("nproc", Runtime.getRuntime().availableProcessors());
-        m.put("cpu", FanoutProc.cpuModel());
+        m.put("cpu", ProcStats.cpuModel());
         m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
                 + Runtime.version());
         m.put("memory_mb", ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
@@ -230,9 +230,9 @@ public final class FanoutLoad {
 
     private Snapshot snapshot(FanoutServer server) throws IOException, InterruptedException {
         long pid = server.pid();
-        return new Snapshot(System.nanoTime(), FanoutProc.cpuMillis(pid), FanoutProc.userSystemMillis(pid),
-                FanoutProc.writeCalls(pid), FanoutProc.cpuMillisByThread(pid), FanoutProc.cpuMillis(self), FanoutProc.cpuMillisByThread(self),
-                FanoutProc.machine(), FanoutProc.loadAverage(), server.metrics());
+        return new Snapshot(System.nanoTime(), ProcStats.cpuMillis(pid), ProcStats.userSystemMillis(pid),
+                ProcStats.writeCalls(pid), ProcStats.cpuMillisByThread(pid), ProcStats.cpuMillis(self), ProcStats.cpuMillisByThread(self),
+                ProcStats.machine(), ProcStats.loadAverage(), server.metrics());
     }
 
     /** Server CPU, in ms per second, with the viewers connected and nothing published. */
@@ -241,8 +241,8 @@ public final class FanoutLoad {
     private FanoutResult fanOut(Scenario s) throws Exception {
         try (FanoutServer server = server(s)) {
             long pid = server.pid();
-            long rssBefore = FanoutProc.statusKb(pid, "VmRSS");
-            long fdsBefore = FanoutProc.openFiles(pid);
+            long rssBefore = ProcStats.statusKb(pid, "VmRSS");
+            long fdsBefore = ProcStats.openFiles(pid);
             FanoutViewers viewers = FanoutViewers.create(client, vertx, clientThreads, clientPollMicros,
                     server.port(), Math.max(100, s.viewers() + 100));
             List<SlowViewer> slow = new ArrayList<>();
@@ -257,7 +257,7 @@ public final class FanoutLoad {
                     slow.add(new SlowViewer(server.port(), 4096));
                 }
                 long heapConnected = server.heapAfterGc();
-                long rssConnected = FanoutProc.statusKb(pid, "VmRSS");
+                long rssConnected = ProcStats.statusKb(pid, "VmRSS");
                 Snapshot idle0 = snapshot(server);
                 Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
                 Snapshot idle1 = snapshot(server);
@@ -270,17 +270,17 @@ public final class FanoutLoad {
                         FanoutReport.MESSAGE_BYTES).start();
 
                 publisher.awaitSent(windowStart);
-                FanoutProc.resetPeakRss(pid);
+                ProcStats.resetPeakRss(pid);
                 Snapshot a = snapshot(server);
                 long receivedA = received(viewers.all());
                 long[] ioA = viewers.wakeupsAndReads();
-                long rssPeak = FanoutProc.statusKb(pid, "VmRSS");
+                long rssPeak = ProcStats.statusKb(pid, "VmRSS");
                 while (publisher.sent() < windowEnd) {
                     if (publisher.failure() != null || !server.alive()) {
                         throw new IOException("publisher: " + publisher.failure() + ", server alive: "
                                 + server.alive() + "; " + server.logTail(10));
                     }
-                    rssPeak = Math.max(rssPeak, FanoutProc.statusKb(pid, "VmRSS"));
+                    rssPeak = Math.max(rssPeak, ProcStats.statusKb(pid, "VmRSS"));
                     Thread.sleep(200);
                 }
                 Snapshot b = snapshot(server);
@@ -290,9 +290,9 @@ public final class FanoutLoad {
                     log("%s: viewers received %.2f frames per read, %.2f per wake-up", s.name(),
                             frames / (double) (ioB[1] - ioA[1]), frames / (double) (ioB[0] - ioA[0]));
                 }
-                long rssAfter = FanoutProc.statusKb(pid, "VmRSS");
-                rssPeak = Math.max(rssPeak, Math.max(rssAfter, FanoutProc.statusKb(pid, "VmHWM")));
-                long fdsAfter = FanoutProc.openFiles(pid);
+                long rssAfter = ProcStats.statusKb(pid, "VmRSS");
+                rssPeak = Math.max(rssPeak, Math.max(rssAfter, ProcStats.statusKb(pid, "VmHWM")));
+                long fdsAfter = ProcStats.openFiles(pid);
 
                 // the window's last messages may still be on their way: wait for them (the publisher goes on)
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -351,7 +351,7 @@ public final class FanoutLoad {
                         fdsBefore, fdsAfter, this.client.name().toLowerCase(Locale.ROOT), client,
                         frames > 0 ? client * 1000.0 / frames : Double.NaN, viewerMs,
                         frames > 0 ? viewerMs * 1000.0 / frames : Double.NaN,
-                        FanoutProc.idleShare(a.machine(), b.machine()), a.load(), b.load(),
+                        ProcStats.idleShare(a.machine(), b.machine()), a.load(), b.load(),
                         lag.getValueAtPercentile(99), lag.getMaxValue(), publisher.sent(), publisher.accepted(),
                         publisher.rejected(),
                         FanoutServer.sum(b.metrics(), "neural_pipeline_broadcast_queued_messages"),
@@ -424,30 +424,30 @@ public final class FanoutLoad {
                 viewers.churn(s.burst(), s.burst()); // warm-up: classes, pools, JIT on both sides
                 awaitNoViewers(server);
                 long heap0 = server.heapAfterGc();
-                long fds0 = FanoutProc.openFiles(pid);
-                long rss0 = FanoutProc.statusKb(pid, "VmRSS");
+                long fds0 = ProcStats.openFiles(pid);
+                long rss0 = ProcStats.statusKb(pid, "VmRSS");
                 viewers.resetHandshakes();
 
-                String loadBefore = FanoutProc.loadAverage();
-                long cpu0 = FanoutProc.cpuMillis(pid);
-                long client0 = FanoutProc.cpuMillis(self);
-                long[] machine0 = FanoutProc.machine();
+                String loadBefore = ProcStats.loadAverage();
+                long cpu0 = ProcStats.cpuMillis(pid);
+                long client0 = ProcStats.cpuMillis(self);
+                long[] machine0 = ProcStats.machine();
                 long t0 = System.nanoTime();
                 long failures = viewers.churn(s.cycles(), s.burst());
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                long cpu1 = FanoutProc.cpuMillis(pid);
-                long client1 = FanoutProc.cpuMillis(self);
-                long[] machine1 = FanoutProc.machine();
-                String loadAfter = FanoutProc.loadAverage();
+                long cpu1 = ProcStats.cpuMillis(pid);
+                long client1 = ProcStats.cpuMillis(self);
+                long[] machine1 = ProcStats.machine();
+                String loadAfter = ProcStats.loadAverage();
 
                 double left = awaitNoViewers(server);
                 long heap1 = server.heapAfterGc();
-                long fds1 = FanoutProc.openFiles(pid);
-                long rss1 = FanoutProc.statusKb(pid, "VmRSS");
+                long fds1 = ProcStats.openFiles(pid);
+                long rss1 = ProcStats.statusKb(pid, "VmRSS");
                 Histogram h = viewers.handshakes();
                 return new ChurnResult(s.name(), s.cycles(), s.burst(), seconds, h.getValueAtPercentile(50),
                         h.getValueAtPercentile(99), h.getMaxValue(), failures, fds0, fds1, rss0, rss1, heap0, heap1,
-                        left, FanoutProc.idleShare(machine0, machine1), cpu1 - cpu0, client1 - client0,
+                        left, ProcStats.idleShare(machine0, machine1), cpu1 - cpu0, client1 - client0,
                         loadBefore, loadAfter);
             } finally {
                 viewers.close();

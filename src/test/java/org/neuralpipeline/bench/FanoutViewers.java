@@ -109,7 +109,7 @@ abstract class FanoutViewers implements AutoCloseable {
 
     abstract void resetHandshakes() throws Exception;
 
-    /** How the threads that read the viewers' sockets start in {@link FanoutProc#cpuMillisByThread}, to tell
+    /** How the threads that read the viewers' sockets start in {@link ProcStats#cpuMillisByThread}, to tell
      *  their CPU from the publisher's and the JVM's. */
     abstract String threadPrefix();
 

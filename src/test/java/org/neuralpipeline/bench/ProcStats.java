@@ -7,10 +7,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
- * Linux {@code /proc} readings: a process's CPU time and memory, and the whole machine's idle share. The
- * load generator shares the machine with the gateway, so every result says how busy the machine was.
+ * Linux {@code /proc} readings for the load benchmarks: a process's CPU time, memory and open descriptors, and
+ * the whole machine's idle share. The load tools share the machine with the service they measure, so every
+ * result says how busy the machine was.
  */
 final class ProcStats {
     /** Clock ticks per second for {@code /proc/<pid>/stat} (getconf CLK_TCK; 100 on Linux x86). */
@@ -104,6 +106,65 @@ final class ProcStats {
             return true;
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /** {user, system} CPU milliseconds of the process: how much of it the kernel spent (sockets). */
+    static long[] userSystemMillis(long pid) {
+        String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+        if (stat == null) {
+            return new long[] {-1, -1};
+        }
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        return new long[] {Long.parseLong(f[11]) * 1000 / CLK_TCK, Long.parseLong(f[12]) * 1000 / CLK_TCK};
+    }
+
+    /** CPU milliseconds per thread name ({@code comm}, at most 15 characters), living threads only. */
+    static Map<String, Long> cpuMillisByThread(long pid) {
+        Map<String, Long> byName = new TreeMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                String stat = read(task.resolve("stat"));
+                if (stat != null) {
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+                    long ms = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 1000 / CLK_TCK;
+                    // comm keeps 15 characters: every event loop is "vert.x-eventloo", so those are told apart
+                    // by thread id (one event loop busy and one idle is worth seeing); other pools are summed
+                    String key = name.startsWith("vert.x-eventloo") ? "eventloop-" + task.getFileName()
+                            : name.replaceAll("[-#]?\\d+$", "");
+                    byName.merge(key, ms, Long::sum);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Map.of();
+        }
+        return byName;
+    }
+
+    /**
+     * Write system calls of the process so far ({@code syscw} of {@code /proc/<pid>/io}: write, writev, including
+     * event-loop wake-ups, which write to an eventfd), or -1. Per delivered message, it shows whether writes are
+     * batched.
+     */
+    static long writeCalls(long pid) {
+        String io = read(Path.of("/proc", Long.toString(pid), "io"));
+        if (io != null) {
+            for (String line : io.split("\n")) {
+                if (line.startsWith("syscw:")) {
+                    return Long.parseLong(line.substring(6).trim());
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Open file descriptors of the process (sockets included), or -1. */
+    static long openFiles(long pid) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return fds.count();
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
