@@ -58,6 +58,11 @@ import org.neuralpipeline.openai.StreamEvent;
  * yet, and local servers do not send them). The reasoning fields are not
  * dropped: they are passed through under their own name.
  *
+ * <p><b>Reading.</b> The chunk nearly every token arrives in (one choice, a role and content string, no
+ * logprobs) is read straight from the JSON tokens by {@link ContentChunk}; anything else is read as a tree.
+ * Both end in the same rules ({@code acceptDelta}), and a test and a fuzz test check that the fast path gives
+ * exactly what the tree reader gives.
+ *
  * <p>Not thread-safe: one normaliser per stream, fed from that stream's event loop (or a unit test).
  */
 final class DialectNormalizer {
@@ -88,11 +93,20 @@ final class DialectNormalizer {
     private JsonNode usage;
     private boolean delivered;
     private StreamEvent.Failure failure;
+    /** The fast path for the common chunk shape; null when switched off (tests compare both paths). */
+    private final ContentChunk contentChunk;
+    private int fastPathChunks;
 
     /** @param upstream the upstream's name, for messages */
     DialectNormalizer(String upstream, StreamSink sink) {
+        this(upstream, sink, true);
+    }
+
+    /** @param fastPath whether plain content chunks are read by {@link ContentChunk} rather than as a tree */
+    DialectNormalizer(String upstream, StreamSink sink, boolean fastPath) {
         this.upstream = upstream;
         this.sink = sink;
+        this.contentChunk = fastPath ? new ContentChunk() : null;
     }
 
     /**
@@ -111,6 +125,11 @@ final class DialectNormalizer {
             return Step.DONE;
         }
         if (data.isBlank()) {
+            return Step.CONTINUE;
+        }
+        if (contentChunk != null && contentChunk.read(data)) {
+            fastPathChunks++;
+            acceptContentChunk(contentChunk);
             return Step.CONTINUE;
         }
         return acceptChunk(parse(data, "data event " + dataEvents));
@@ -234,6 +253,11 @@ final class DialectNormalizer {
         return failure;
     }
 
+    /** How many chunks the {@link ContentChunk} fast path read (tests: the common shapes take it). */
+    int fastPathChunks() {
+        return fastPathChunks;
+    }
+
     /** How many data payloads were seen, counting {@code [DONE]}. */
     int dataEvents() {
         return dataEvents;
@@ -241,58 +265,73 @@ final class DialectNormalizer {
 
     private void acceptChoice(JsonNode c, int position) {
         int index = intOr(c.get("index"), position);
-        Choice st = choices.computeIfAbsent(index, k -> new Choice());
-        if (st.finished) {
-            return; // one Finish per choice; nothing may follow it
-        }
         JsonNode delta = c.get("delta");
         if (delta == null || !delta.isObject()) {
             delta = c.get("message"); // a non-streamed chat.completion
         }
         JsonNode logprobs = nonNull(c.get("logprobs"));
+        String reason = text(c.get("finish_reason"));
+        if (delta == null || !delta.isObject()) {
+            acceptDelta(index, null, null, null, null, logprobs, null, null, reason);
+            return;
+        }
+        acceptDelta(index, text(delta.get("role")), text(delta.get("reasoning_content")),
+                text(delta.get("reasoning")), text(delta.get("content")), logprobs, delta.get("tool_calls"),
+                delta.get("function_call"), reason);
+    }
+
+    /** One choice's delta of a chunk that {@link ContentChunk} read: role, content and finish reason only. */
+    private void acceptContentChunk(ContentChunk chunk) {
+        noteMetadata(chunk.id, chunk.created, chunk.model, chunk.fingerprint);
+        if (chunk.hasChoice) {
+            acceptDelta(chunk.index, chunk.role, null, null, chunk.content, null, null, null, chunk.finishReason);
+        }
+    }
+
+    /**
+     * The rules for one choice's part of a chunk; its strings are already "none"-normalised ({@link #text}).
+     * Both the tree reader and the {@link ContentChunk} fast path end here, so they cannot disagree.
+     */
+    private void acceptDelta(int index, String role, String reasoningContent, String reasoning, String content,
+            JsonNode logprobs, JsonNode toolCalls, JsonNode functionCall, String reason) {
+        Choice st = choices.computeIfAbsent(index, k -> new Choice());
+        if (st.finished) {
+            return; // one Finish per choice; nothing may follow it
+        }
         boolean logprobsCarried = false;
-        if (delta != null && delta.isObject()) {
-            String role = text(delta.get("role"));
-            if (role != null && st.role == null) {
-                st.role = role;
-            }
-            String reasoningContent = text(delta.get("reasoning_content"));
-            if (reasoningContent != null) {
-                emit(index, st, new StreamEvent.Reasoning(index, reasoningContent, "reasoning_content"));
-            }
-            String reasoning = text(delta.get("reasoning"));
-            if (reasoning != null && !reasoning.equals(reasoningContent)) {
-                emit(index, st, new StreamEvent.Reasoning(index, reasoning, "reasoning"));
-            }
-            String content = text(delta.get("content"));
-            if (content != null) {
-                emit(index, st, new StreamEvent.Content(index, content, logprobs));
-                logprobsCarried = true;
-            }
-            JsonNode toolCalls = delta.get("tool_calls");
-            if (toolCalls != null && toolCalls.isArray()) {
-                for (int i = 0; i < toolCalls.size(); i++) {
-                    JsonNode call = toolCalls.get(i);
-                    if (call.isObject()) {
-                        JsonNode function = call.get("function");
-                        if (function == null || !function.isObject()) {
-                            function = call.get("custom"); // type "custom": {name, input}
-                        }
-                        int callIndex = intOr(call.get("index"), i);
-                        toolCall(index, st, callIndex < 0 ? i : callIndex, text(call.get("id")),
-                                text(call.get("type")), function);
+        if (role != null && st.role == null) {
+            st.role = role;
+        }
+        if (reasoningContent != null) {
+            emit(index, st, new StreamEvent.Reasoning(index, reasoningContent, "reasoning_content"));
+        }
+        if (reasoning != null && !reasoning.equals(reasoningContent)) {
+            emit(index, st, new StreamEvent.Reasoning(index, reasoning, "reasoning"));
+        }
+        if (content != null) {
+            emit(index, st, new StreamEvent.Content(index, content, logprobs));
+            logprobsCarried = true;
+        }
+        if (toolCalls != null && toolCalls.isArray()) {
+            for (int i = 0; i < toolCalls.size(); i++) {
+                JsonNode call = toolCalls.get(i);
+                if (call.isObject()) {
+                    JsonNode function = call.get("function");
+                    if (function == null || !function.isObject()) {
+                        function = call.get("custom"); // type "custom": {name, input}
                     }
+                    int callIndex = intOr(call.get("index"), i);
+                    toolCall(index, st, callIndex < 0 ? i : callIndex, text(call.get("id")),
+                            text(call.get("type")), function);
                 }
             }
-            JsonNode functionCall = delta.get("function_call");
-            if (functionCall != null && functionCall.isObject()) {
-                toolCall(index, st, 0, null, null, functionCall);
-            }
+        }
+        if (functionCall != null && functionCall.isObject()) {
+            toolCall(index, st, 0, null, null, functionCall);
         }
         if (!logprobsCarried && carriesTokens(logprobs)) {
             emit(index, st, new StreamEvent.Content(index, "", logprobs));
         }
-        String reason = text(c.get("finish_reason"));
         if (reason != null) {
             String canonical;
             if (reason.equals("length")) {
@@ -354,20 +393,27 @@ final class DialectNormalizer {
         if (startDelivered) {
             return;
         }
+        JsonNode c = chunk.get("created");
+        noteMetadata(text(chunk.get("id")), c != null && c.canConvertToLong() ? c.longValue() : 0,
+                text(chunk.get("model")), text(chunk.get("system_fingerprint")));
+    }
+
+    /** Fields missing so far are taken from this chunk, until the start is delivered; 0 is "no created". */
+    private void noteMetadata(String chunkId, long chunkCreated, String chunkModel, String chunkFingerprint) {
+        if (startDelivered) {
+            return;
+        }
         if (id == null) {
-            id = text(chunk.get("id"));
+            id = chunkId;
         }
         if (created == 0) {
-            JsonNode c = chunk.get("created");
-            if (c != null && c.canConvertToLong()) {
-                created = c.longValue();
-            }
+            created = chunkCreated;
         }
         if (model == null) {
-            model = text(chunk.get("model"));
+            model = chunkModel;
         }
         if (fingerprint == null) {
-            fingerprint = text(chunk.get("system_fingerprint"));
+            fingerprint = chunkFingerprint;
         }
     }
 

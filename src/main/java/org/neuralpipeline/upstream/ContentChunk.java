@@ -1,0 +1,193 @@
+package org.neuralpipeline.upstream;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import org.neuralpipeline.openai.OpenAiJson;
+
+/**
+ * Reads the chunk nearly every token of every stream arrives in — one choice whose delta has at most a role
+ * and a content string, a finish reason or none, no logprobs, no usage — straight from the JSON tokens,
+ * without building a tree. Parsing each chunk into a {@code JsonNode} tree was the largest single cost of
+ * relaying a token (a fifth of the event loop's time in the gateway benchmark, docs/BENCHMARKS.md).
+ *
+ * <p>It is only a fast path: {@link #read} says false for anything else — another field, another type, a
+ * second choice, a duplicate key, invalid JSON — and the caller then reads the chunk as a tree, which knows
+ * every rule and every error. What it reads is handed to the same rules the tree reader uses
+ * ({@code DialectNormalizer.acceptDelta}); a test feeds every recorded transcript through both readers and
+ * compares the events. Strings follow the tree reader's {@code text()}: {@code null} and {@code ""} are "none".
+ *
+ * <p>One per stream, reused for each chunk; not thread-safe.
+ */
+final class ContentChunk {
+    // fields of the chunk seen so far, one bit each, for duplicates (the tree reader rejects them)
+    private static final int ID = 1;
+    private static final int OBJECT = 1 << 1;
+    private static final int CREATED = 1 << 2;
+    private static final int MODEL = 1 << 3;
+    private static final int FINGERPRINT = 1 << 4;
+    private static final int USAGE = 1 << 5;
+    private static final int CHOICES = 1 << 6;
+    private static final int INDEX = 1 << 7;
+    private static final int DELTA = 1 << 8;
+    private static final int LOGPROBS = 1 << 9;
+    private static final int FINISH = 1 << 10;
+    private static final int ROLE = 1 << 11;
+    private static final int CONTENT = 1 << 12;
+
+    String id;
+    /** 0 when absent or null, as the tree reader treats it. */
+    long created;
+    String model;
+    String fingerprint;
+    boolean hasChoice;
+    int index;
+    String role;
+    String content;
+    String finishReason;
+
+    private int seen;
+
+    /** Reads {@code data}; false when it is not the plain shape (the fields are then meaningless). */
+    boolean read(String data) {
+        id = null;
+        created = 0;
+        model = null;
+        fingerprint = null;
+        hasChoice = false;
+        index = 0;
+        role = null;
+        content = null;
+        finishReason = null;
+        seen = 0;
+        try (JsonParser p = OpenAiJson.MAPPER.createParser(data)) {
+            return p.nextToken() == JsonToken.START_OBJECT && chunk(p) && p.nextToken() == null;
+        } catch (IOException | RuntimeException e) {
+            return false; // the tree reader will say what is wrong with it
+        }
+    }
+
+    private boolean chunk(JsonParser p) throws IOException {
+        String name;
+        while ((name = p.nextFieldName()) != null) {
+            JsonToken value = p.nextToken();
+            boolean ok = switch (name) {
+                case "id" -> first(ID) && isText(value);
+                case "object" -> first(OBJECT) && isText(value) && !"error".equals(string(p, value));
+                case "created" -> first(CREATED) && created(p, value);
+                case "model" -> first(MODEL) && isText(value);
+                case "system_fingerprint" -> first(FINGERPRINT) && isText(value);
+                case "usage" -> first(USAGE) && value == JsonToken.VALUE_NULL;
+                case "choices" -> first(CHOICES) && value == JsonToken.START_ARRAY && choices(p);
+                // dropped by the tree reader too (DialectNormalizer's "dropped on purpose" list)
+                case "service_tier", "obfuscation", "moderation", "prompt_token_ids", "timings", "__verbose" -> skip(p);
+                default -> false;
+            };
+            if (!ok) {
+                return false;
+            }
+            switch (name) {
+                case "id" -> id = string(p, value);
+                case "model" -> model = string(p, value);
+                case "system_fingerprint" -> fingerprint = string(p, value);
+                default -> { }
+            }
+        }
+        return p.currentToken() == JsonToken.END_OBJECT;
+    }
+
+    private boolean choices(JsonParser p) throws IOException {
+        JsonToken t = p.nextToken();
+        if (t == JsonToken.END_ARRAY) {
+            return true;
+        }
+        if (t != JsonToken.START_OBJECT || !choice(p)) {
+            return false;
+        }
+        hasChoice = true;
+        return p.nextToken() == JsonToken.END_ARRAY; // a second choice (n > 1) takes the tree reader
+    }
+
+    private boolean choice(JsonParser p) throws IOException {
+        String name;
+        while ((name = p.nextFieldName()) != null) {
+            JsonToken value = p.nextToken();
+            boolean ok = switch (name) {
+                case "index" -> first(INDEX) && value == JsonToken.VALUE_NUMBER_INT
+                        && p.getNumberType() == JsonParser.NumberType.INT && (index = p.getIntValue()) >= 0;
+                case "delta" -> first(DELTA) && value == JsonToken.START_OBJECT && delta(p);
+                case "logprobs" -> first(LOGPROBS) && value == JsonToken.VALUE_NULL;
+                case "finish_reason" -> first(FINISH) && isText(value);
+                case "stop_reason", "token_ids" -> skip(p); // vLLM's; dropped by the tree reader too
+                default -> false;
+            };
+            if (!ok) {
+                return false;
+            }
+            if (name.equals("finish_reason")) {
+                finishReason = string(p, value);
+            }
+        }
+        return p.currentToken() == JsonToken.END_OBJECT && (seen & DELTA) != 0;
+    }
+
+    private boolean delta(JsonParser p) throws IOException {
+        String name;
+        while ((name = p.nextFieldName()) != null) {
+            JsonToken value = p.nextToken();
+            boolean ok = switch (name) {
+                case "role" -> first(ROLE) && isText(value);
+                case "content" -> first(CONTENT) && isText(value);
+                case "refusal" -> skip(p); // no canonical event for it yet; the tree reader drops it too
+                default -> false;
+            };
+            if (!ok) {
+                return false;
+            }
+            if (name.equals("role")) {
+                role = string(p, value);
+            } else if (name.equals("content")) {
+                content = string(p, value);
+            }
+        }
+        return p.currentToken() == JsonToken.END_OBJECT;
+    }
+
+    private static boolean skip(JsonParser p) throws IOException {
+        p.skipChildren();
+        return true;
+    }
+
+    private boolean first(int field) {
+        if ((seen & field) != 0) {
+            return false;
+        }
+        seen |= field;
+        return true;
+    }
+
+    /** A string or null; anything else (a number, which the tree reader turns into text) is not the plain shape. */
+    private static boolean isText(JsonToken value) {
+        return value == JsonToken.VALUE_STRING || value == JsonToken.VALUE_NULL;
+    }
+
+    /** For an {@link #isText} value: the string, null for {@code null} or {@code ""}. */
+    private static String string(JsonParser p, JsonToken value) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        String s = p.getText();
+        return s.isEmpty() ? null : s;
+    }
+
+    private boolean created(JsonParser p, JsonToken value) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return true;
+        }
+        if (value != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            return false;
+        }
+        created = p.getLongValue();
+        return true;
+    }
+}
