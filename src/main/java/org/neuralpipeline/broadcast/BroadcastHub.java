@@ -28,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * In-process publish/subscribe: every message published is numbered, encoded once and written to every viewer
- * whose filter accepts it, each viewer at its own pace.
+ * In-process publish/subscribe: every message published is numbered, kept in a replay ring and written to every
+ * viewer whose filter accepts it, each viewer at its own pace, encoded once when first read.
  *
  * <h2>How this works and why</h2>
  *
@@ -41,15 +41,22 @@ import org.slf4j.LoggerFactory;
  * drops the message and counts it ({@code hub_overloaded}) rather than grow without bound.
  *
  * <p><b>Fan-out runs on the hub's context</b>, which owns all hub state (ring, viewers, queues) without locks.
- * A drain takes every pending message, encodes each once ({@link Frame}: JSON bytes, SSE bytes on first use),
- * adds it to the {@link ReplayRing} and appends it to the queue of each matching viewer (O(1) per viewer).
- * Then each viewer touched gets one batch: up to {@value #MAX_BATCH_MESSAGES} messages or
+ * A drain takes every pending message, wraps each in a {@link Frame} (its JSON made when first needed, see
+ * below), adds it to the {@link ReplayRing} and appends it to the queue of each matching viewer (O(1) per
+ * viewer). Then each viewer touched gets one batch: up to {@value #MAX_BATCH_MESSAGES} messages or
  * {@value #MAX_BATCH_BYTES} bytes handed to its {@link Subscriber} in one call, which writes them with one flush
  * (one system call) on the connection's own event loop. Messages published while a batch is in flight wait
  * in the queue and go out together in the next batch: the busier the hub, the bigger the batches. And viewers
  * are flushed at most once per {@code broadcast.flush_interval}: a message after a quiet interval goes out at
  * once, messages arriving faster wait for the rest of the interval and share one write per viewer, since the
  * system call, not the bytes, is most of the cost of a delivery.
+ *
+ * <p><b>A message is encoded only when someone reads it</b>, and then once: when the first viewer's filter
+ * accepts it, when a resuming viewer takes it from the ring, or when {@link #recent} lists it. Most of the time
+ * nobody watches, and the ring needs the bytes only when it is read, so unread messages (nearly all of them,
+ * one per streamed token) cost no JSON at all. All encoding runs on the hub's thread, with its one generator
+ * and buffer. A message that cannot be encoded is logged and counted ({@code encode_error}) the first time,
+ * and skipped from then on wherever it would have gone; its sequence number is simply never delivered.
  *
  * <p><b>Backpressure is per viewer.</b> Each viewer has at most one batch in flight; the batch's future
  * completes when the socket accepted its last byte. A viewer that stops reading fills its (small, see
@@ -99,6 +106,7 @@ public final class BroadcastHub implements Publisher {
     private final LongSupplier nanoTime;
     private final JsonFactory json = new ObjectMapper().getFactory(); // with a codec, for messages holding trees
     private final ByteArrayBuilder out = new ByteArrayBuilder(1024);
+    private final Frame.Encoder encoder = this::encode;
 
     private final Object lock = new Object();
     private ArrayDeque<Pending> pending = new ArrayDeque<>();
@@ -262,7 +270,7 @@ public final class BroadcastHub implements Publisher {
 
     /** Up to {@code limit} of the newest messages in the replay ring that the filter accepts, oldest first. */
     public Future<List<Frame>> recent(int limit, ViewerFilter filter) {
-        return onHub(() -> ring.newest(limit, filter));
+        return onHub(() -> ring.newest(limit, f -> filter.matches(f) && f.encode(encoder)));
     }
 
     /** Closes every viewer ({@value #CLOSE_SHUTDOWN}) and stops the heartbeat; later publishes are dropped. */
@@ -324,14 +332,14 @@ public final class BroadcastHub implements Publisher {
             fanOutStale = false;
         }
         for (Pending p : batch) {
-            Frame frame = encode(p.seq(), p.message(), p.nanos());
-            if (frame == null) {
-                continue;
-            }
+            Frame frame = new Frame(p.seq(), p.message(), p.nanos());
             ring.add(frame);
             meters.published(frame.type());
             for (Viewer v : fanOut) {
                 if (v.cursor == 0 && !v.closed && v.filter.matches(frame)) {
+                    if (!frame.encode(encoder)) {
+                        break; // cannot be encoded: no viewer gets it
+                    }
                     offer(v, frame);
                 }
             }
@@ -363,7 +371,8 @@ public final class BroadcastHub implements Publisher {
         dirty.clear();
     }
 
-    private Frame encode(long seq, BroadcastMessage message, long nanos) {
+    /** The message's JSON, or null (logged and counted) when it cannot be encoded; see {@link Frame#encode}. */
+    private byte[] encode(long seq, BroadcastMessage message) {
         out.reset();
         try (JsonGenerator g = json.createGenerator(out)) {
             g.writeStartObject();
@@ -377,7 +386,7 @@ public final class BroadcastHub implements Publisher {
             meters.dropped("encode_error", 1);
             return null;
         }
-        return new Frame(seq, message.type(), message.requestId(), message.model(), out.toByteArray(), nanos);
+        return out.toByteArray();
     }
 
     private void offer(Viewer v, Frame frame) {
@@ -461,7 +470,7 @@ public final class BroadcastHub implements Publisher {
         long latest = ring.latest();
         while (v.cursor <= latest && batch.size() < MAX_BATCH_MESSAGES && bytes < MAX_BATCH_BYTES) {
             Frame f = ring.get(v.cursor++);
-            if (f != null && v.filter.matches(f)) {
+            if (f != null && v.filter.matches(f) && f.encode(encoder)) {
                 batch.add(f);
                 bytes += f.json().length;
             }
@@ -490,8 +499,11 @@ public final class BroadcastHub implements Publisher {
         flush(v);
     }
 
+    /** A {@code Dropped} for one viewer, encoded now: it goes straight into a batch. */
     private Frame dropped(long count, String reason) {
-        return encode(0, new Dropped(epochSeconds(clock), count, reason), nanoTime.getAsLong());
+        Frame frame = new Frame(0, new Dropped(epochSeconds(clock), count, reason), nanoTime.getAsLong());
+        frame.encode(encoder); // a record of a string and numbers: it does not fail, and if it did, json() says so
+        return frame;
     }
 
     static double epochSeconds(InstantSource clock) {

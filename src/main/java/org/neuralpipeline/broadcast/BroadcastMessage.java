@@ -6,9 +6,10 @@ import java.io.IOException;
 /**
  * A message to broadcast, before the hub numbers and encodes it. Producers (the stream visualiser, ingest) make
  * one per event and hand it to {@link Publisher#publish}; the hub writes it to JSON once, on its own thread,
- * and every viewer gets the same bytes.
+ * when a viewer first reads it (never, when nobody does), and every viewer gets the same bytes.
  *
- * <p>Implementations are immutable: the hub reads them on another thread, after {@code publish} returned.
+ * <p>Implementations are immutable: the hub reads them on another thread, after {@code publish} returned, and
+ * may encode them long after (while they wait in its replay ring).
  */
 public interface BroadcastMessage {
 

@@ -9,29 +9,63 @@ import org.neuralpipeline.sse.SseEncoder;
 import org.neuralpipeline.sse.SseEvent;
 
 /**
- * One message as the wire carries it, encoded once by the hub and shared by every viewer: its JSON (a
- * WebSocket text frame's payload, a line of {@code /v1/neural/recent}) and, made on first use, its SSE event
- * and its whole WebSocket frame. The bytes are shared: never modify them.
+ * One message as the wire carries it, shared by every viewer: its JSON (a WebSocket text frame's payload, a line
+ * of {@code /v1/neural/recent}) and, made on first use, its SSE event and its whole WebSocket frame. The bytes
+ * are shared: never modify them.
+ *
+ * <p>A frame starts out holding its message, not its bytes: the hub makes the JSON with {@link #encode} the first
+ * time someone reads the frame (a viewer's filter accepts it, a resuming viewer or {@code /recent} takes it from
+ * the ring), on the hub's thread, once; the message is let go then. Type, request id and model, all that
+ * filters look at, are there from the start. A frame reaches a {@link Subscriber} only once encoded.
  */
 public final class Frame {
+    /** Turns a message into its JSON: the hub's, so that all encoding runs on its thread with its buffers. */
+    @FunctionalInterface
+    interface Encoder {
+        /** The JSON, {@code seq} first (none for 0); null when it cannot be encoded (the encoder reports that). */
+        byte[] encode(long seq, BroadcastMessage message);
+    }
+
     private final long seq;
     private final String type;
     private final String requestId;
     private final String model;
     private final boolean lifecycle;
-    private final byte[] json;
     private final long publishedNanos;
+    /** Until encoded (hub thread); null after, whether that worked or not. */
+    private BroadcastMessage message;
+    /**
+     * Null until encoded, and for good when that failed. Written on the hub's thread before the frame is handed
+     * to any subscriber; volatile so that a connection's thread reading it needs no other guarantee.
+     */
+    private volatile byte[] json;
     private volatile byte[] sse;
     private volatile ByteBuf webSocket;
 
-    Frame(long seq, String type, String requestId, String model, byte[] json, long publishedNanos) {
+    Frame(long seq, BroadcastMessage message, long publishedNanos) {
         this.seq = seq;
-        this.type = type;
-        this.requestId = requestId;
-        this.model = model;
+        this.type = message.type();
+        this.requestId = message.requestId();
+        this.model = message.model();
         this.lifecycle = BroadcastHub.LIFECYCLE_TYPES.contains(type);
-        this.json = json;
+        this.message = message;
         this.publishedNanos = publishedNanos;
+    }
+
+    /**
+     * Makes the JSON with {@code encoder} unless that was done (or tried) before, so a message is encoded, or
+     * reported as unencodable, at most once. Hub thread only.
+     *
+     * @return whether the frame has its bytes: false when its message cannot be encoded, and the frame must be
+     *     skipped wherever it would have gone
+     */
+    boolean encode(Encoder encoder) {
+        BroadcastMessage m = message;
+        if (m != null) {
+            message = null; // the bytes replace it; after a failure there is nothing more to try
+            json = encoder.encode(seq, m);
+        }
+        return json != null;
     }
 
     /** The sequence number, 1 and up; 0 for a message addressed to one viewer only ({@code Dropped}). */
@@ -56,9 +90,19 @@ public final class Frame {
         return lifecycle;
     }
 
-    /** The message as UTF-8 JSON, one object on one line. Shared: read only. */
+    /**
+     * The message as UTF-8 JSON, one object on one line. Shared: read only.
+     *
+     * @throws IllegalStateException when the hub has not encoded the frame (a bug: such a frame must not have
+     *     left the hub) or could not
+     */
     public byte[] json() {
-        return json;
+        byte[] bytes = json;
+        if (bytes == null) {
+            throw new IllegalStateException("frame " + seq + " (" + type + ") has no JSON: the hub has not encoded it,"
+                    + " or could not");
+        }
+        return bytes;
     }
 
     long publishedNanos() {
@@ -70,7 +114,7 @@ public final class Frame {
         byte[] bytes = sse;
         if (bytes == null) {
             // racing threads compute the same bytes; whichever array wins is as good as the other
-            bytes = SseEncoder.encodeToBytes(new SseEvent(SseEvent.DEFAULT_TYPE, new String(json, UTF_8),
+            bytes = SseEncoder.encodeToBytes(new SseEvent(SseEvent.DEFAULT_TYPE, new String(json(), UTF_8),
                     seq == 0 ? "" : Long.toString(seq)));
             sse = bytes;
         }
@@ -86,7 +130,8 @@ public final class Frame {
     ByteBuf webSocketFrame() {
         ByteBuf frame = webSocket;
         if (frame == null) {
-            int length = json.length;
+            byte[] payload = json();
+            int length = payload.length;
             int header = length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10;
             ByteBuffer bytes = ByteBuffer.allocateDirect(header + length);
             bytes.put((byte) 0x81); // FIN, text
@@ -97,7 +142,7 @@ public final class Frame {
             } else {
                 bytes.put((byte) 127).putLong(length);
             }
-            bytes.put(json).flip();
+            bytes.put(payload).flip();
             // racing threads frame the same bytes; whichever buffer wins is as good as the other
             frame = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes));
             webSocket = frame;
@@ -105,8 +150,10 @@ public final class Frame {
         return frame.duplicate();
     }
 
+    /** The JSON text once encoded; else the seq and type, as this is also what a debugger shows. */
     @Override
     public String toString() {
-        return new String(json, UTF_8);
+        byte[] bytes = json;
+        return bytes != null ? new String(bytes, UTF_8) : "Frame " + seq + " (" + type + "), not encoded";
     }
 }

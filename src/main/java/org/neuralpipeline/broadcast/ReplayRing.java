@@ -2,12 +2,13 @@ package org.neuralpipeline.broadcast;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The last {@code capacity} sequence numbers' frames, for viewers that reconnect and for
- * {@code /v1/neural/recent}. Frames are added in increasing sequence order (seq 1, 2, 3, …; a number whose
- * message could not be encoded is skipped); the slot of seq {@code s} is {@code s % capacity}, so lookups are
- * O(1) and nothing is ever copied. Confined to the hub's thread.
+ * {@code /v1/neural/recent}. Frames are added in increasing sequence order (seq 1, 2, 3, …); the slot of seq
+ * {@code s} is {@code s % capacity}, so lookups are O(1) and nothing is ever copied. Frames are held as the hub
+ * made them, most not encoded yet: whoever reads one encodes it. Confined to the hub's thread.
  */
 final class ReplayRing {
     private final Frame[] slots;
@@ -52,12 +53,15 @@ final class ReplayRing {
         return f != null && f.seq() == seq ? f : null;
     }
 
-    /** Up to {@code limit} of the newest frames that {@code filter} accepts, oldest first. */
-    List<Frame> newest(int limit, ViewerFilter filter) {
+    /**
+     * Up to {@code limit} of the newest frames that {@code accept} takes, oldest first; {@code accept} sees
+     * the frames newest first and no more than needed (it may encode them).
+     */
+    List<Frame> newest(int limit, Predicate<Frame> accept) {
         List<Frame> found = new ArrayList<>();
         for (long seq = latest(); seq >= first && found.size() < limit; seq--) {
             Frame f = get(seq);
-            if (f != null && filter.matches(f)) {
+            if (f != null && accept.test(f)) {
                 found.add(f);
             }
         }

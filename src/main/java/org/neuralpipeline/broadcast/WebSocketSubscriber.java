@@ -1,5 +1,7 @@
 package org.neuralpipeline.broadcast;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -104,7 +106,7 @@ final class WebSocketSubscriber implements Subscriber {
             } else {
                 Future<Void> lastWrite = null;
                 for (Frame f : batch) {
-                    lastWrite = ws.writeFinalTextFrame(f.toString());
+                    lastWrite = ws.writeFinalTextFrame(new String(f.json(), UTF_8));
                 }
                 lastWrite.onComplete(written);
             }
