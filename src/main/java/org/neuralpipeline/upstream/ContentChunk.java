@@ -1,9 +1,11 @@
 package org.neuralpipeline.upstream;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
-import org.neuralpipeline.openai.OpenAiJson;
+import java.util.List;
 
 /**
  * Reads the chunk nearly every token of every stream arrives in — one choice whose delta has at most a role
@@ -34,6 +36,21 @@ final class ContentChunk {
     private static final int FINISH = 1 << 10;
     private static final int ROLE = 1 << 11;
     private static final int CONTENT = 1 << 12;
+    private static final int SKIPPED = 1 << 13; // the first of the skipped fields' bits
+
+    /**
+     * Duplicate keys are found by {@link #first} (every field this reads or skips has a bit), so the parser need
+     * not look for them: Jackson's strict duplicate detection, which the shared mapper has on, keeps a hash set
+     * per object and cost more than the rest of the parse.
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(200).build())
+            .build();
+    private static final List<String> SKIPPED_FIELDS = List.of(
+            // dropped by the tree reader too (DialectNormalizer's "dropped on purpose" list)
+            "service_tier", "obfuscation", "moderation", "prompt_token_ids", "timings", "__verbose",
+            "stop_reason", "token_ids", // in the choice (vLLM)
+            "refusal"); // in the delta: no canonical event for it yet
 
     String id;
     /** 0 when absent or null, as the tree reader treats it. */
@@ -47,9 +64,16 @@ final class ContentChunk {
     String finishReason;
 
     private int seen;
+    private boolean metadata;
 
-    /** Reads {@code data}; false when it is not the plain shape (the fields are then meaningless). */
-    boolean read(String data) {
+    /**
+     * Reads {@code data}; false when it is not the plain shape (the fields are then meaningless).
+     *
+     * @param metadata whether {@link #id}, {@link #model} and {@link #fingerprint} are wanted (only until the
+     *     stream's start is delivered); they are checked either way
+     */
+    boolean read(String data, boolean metadata) {
+        this.metadata = metadata;
         id = null;
         created = 0;
         model = null;
@@ -60,7 +84,7 @@ final class ContentChunk {
         content = null;
         finishReason = null;
         seen = 0;
-        try (JsonParser p = OpenAiJson.MAPPER.createParser(data)) {
+        try (JsonParser p = JSON.createParser(data)) {
             return p.nextToken() == JsonToken.START_OBJECT && chunk(p) && p.nextToken() == null;
         } catch (IOException | RuntimeException e) {
             return false; // the tree reader will say what is wrong with it
@@ -73,24 +97,24 @@ final class ContentChunk {
             JsonToken value = p.nextToken();
             boolean ok = switch (name) {
                 case "id" -> first(ID) && isText(value);
-                case "object" -> first(OBJECT) && isText(value) && !"error".equals(string(p, value));
+                case "object" -> first(OBJECT) && isText(value) && !isError(p, value);
                 case "created" -> first(CREATED) && created(p, value);
                 case "model" -> first(MODEL) && isText(value);
                 case "system_fingerprint" -> first(FINGERPRINT) && isText(value);
                 case "usage" -> first(USAGE) && value == JsonToken.VALUE_NULL;
                 case "choices" -> first(CHOICES) && value == JsonToken.START_ARRAY && choices(p);
-                // dropped by the tree reader too (DialectNormalizer's "dropped on purpose" list)
-                case "service_tier", "obfuscation", "moderation", "prompt_token_ids", "timings", "__verbose" -> skip(p);
-                default -> false;
+                default -> skip(p, name);
             };
             if (!ok) {
                 return false;
             }
-            switch (name) {
-                case "id" -> id = string(p, value);
-                case "model" -> model = string(p, value);
-                case "system_fingerprint" -> fingerprint = string(p, value);
-                default -> { }
+            if (metadata) {
+                switch (name) {
+                    case "id" -> id = string(p, value);
+                    case "model" -> model = string(p, value);
+                    case "system_fingerprint" -> fingerprint = string(p, value);
+                    default -> { }
+                }
             }
         }
         return p.currentToken() == JsonToken.END_OBJECT;
@@ -118,8 +142,7 @@ final class ContentChunk {
                 case "delta" -> first(DELTA) && value == JsonToken.START_OBJECT && delta(p);
                 case "logprobs" -> first(LOGPROBS) && value == JsonToken.VALUE_NULL;
                 case "finish_reason" -> first(FINISH) && isText(value);
-                case "stop_reason", "token_ids" -> skip(p); // vLLM's; dropped by the tree reader too
-                default -> false;
+                default -> skip(p, name);
             };
             if (!ok) {
                 return false;
@@ -138,8 +161,7 @@ final class ContentChunk {
             boolean ok = switch (name) {
                 case "role" -> first(ROLE) && isText(value);
                 case "content" -> first(CONTENT) && isText(value);
-                case "refusal" -> skip(p); // no canonical event for it yet; the tree reader drops it too
-                default -> false;
+                default -> skip(p, name);
             };
             if (!ok) {
                 return false;
@@ -153,7 +175,12 @@ final class ContentChunk {
         return p.currentToken() == JsonToken.END_OBJECT;
     }
 
-    private static boolean skip(JsonParser p) throws IOException {
+    /** Skips a field the tree reader ignores too, once; any other field is not the plain shape. */
+    private boolean skip(JsonParser p, String name) throws IOException {
+        int i = SKIPPED_FIELDS.indexOf(name);
+        if (i < 0 || !first(SKIPPED << i)) {
+            return false;
+        }
         p.skipChildren();
         return true;
     }
@@ -169,6 +196,10 @@ final class ContentChunk {
     /** A string or null; anything else (a number, which the tree reader turns into text) is not the plain shape. */
     private static boolean isText(JsonToken value) {
         return value == JsonToken.VALUE_STRING || value == JsonToken.VALUE_NULL;
+    }
+
+    private static boolean isError(JsonParser p, JsonToken value) throws IOException {
+        return value == JsonToken.VALUE_STRING && p.getTextLength() == 5 && p.getText().equals("error");
     }
 
     /** For an {@link #isText} value: the string, null for {@code null} or {@code ""}. */

@@ -127,7 +127,7 @@ final class DialectNormalizer {
         if (data.isBlank()) {
             return Step.CONTINUE;
         }
-        if (contentChunk != null && contentChunk.read(data)) {
+        if (contentChunk != null && contentChunk.read(data, !startDelivered)) {
             fastPathChunks++;
             acceptContentChunk(contentChunk);
             return Step.CONTINUE;

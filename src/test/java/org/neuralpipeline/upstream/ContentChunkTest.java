@@ -109,6 +109,7 @@ class ContentChunkTest {
     @ValueSource(strings = {
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\",\"content\":\"b\"}}]}", // duplicate key
         "{\"id\":\"a\",\"id\":\"b\",\"choices\":[]}",
+        "{\"obfuscation\":\"a\",\"choices\":[],\"obfuscation\":\"b\"}", // a duplicate of a skipped field
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":5}}]}", // a number as content
         "{\"choices\":[{\"index\":0,\"delta\":{\"role\":7,\"content\":\"x\"}}]}",
         "{\"created\":1.5e9,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}",
