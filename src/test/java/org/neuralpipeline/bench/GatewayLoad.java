@@ -73,6 +73,8 @@ public final class GatewayLoad {
                   --mode both|direct        direct: no gateway (default both)
                   --jar PATH                gateway jar (default target/neural-pipeline.jar)
                   --java PATH               java for the gateway (default: this JVM's)
+                  --nginx PATH              measure nginx (one process, unbuffered proxy) in the gateway's
+                                            place, for scale (e.g. --nginx /usr/sbin/nginx)
                   --gateway-jvm-opts "..."  extra JVM options for the gateway (also $NP_JAVA_OPTS), e.g. JFR
                   --scenarios a,b,c         which scenarios (default a,b,c)
                   --repeat-a N              sequential streams in scenario a (default 50)
@@ -100,7 +102,13 @@ public final class GatewayLoad {
         upstream = SyntheticUpstream.start(1);
         client = new LoadClient(maxStreams + 16);
         try {
-            if (viaGateway) {
+            if (viaGateway && options.containsKey("nginx")) {
+                gateway = GatewayProcess.startNginx(Path.of(options.get("nginx")), upstream.port(),
+                        out.resolve("nginx-" + stamp), client, Duration.ofSeconds(30));
+                log("nginx pid %d on port %d is ready; upstream on port %d", gateway.pid(), gateway.port(),
+                        upstream.port());
+                machine.put("gateway_command", String.join(" ", gateway.command()));
+            } else if (viaGateway) {
                 Path jar = Path.of(options.getOrDefault("jar", "target/neural-pipeline.jar"));
                 Path java = Path.of(options.getOrDefault("java",
                         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -121,7 +129,7 @@ public final class GatewayLoad {
                 results.put(scenario.key(), runScenario(scenario, viaGateway));
             }
             String gatewayMetrics = null;
-            if (viaGateway) {
+            if (viaGateway && !options.containsKey("nginx")) {
                 gatewayMetrics = client.get(gateway.port(), "/metrics");
                 if (gatewayMetrics != null) {
                     Files.writeString(out.resolve("gateway-metrics-" + stamp + ".txt"), gatewayMetrics);

@@ -14,6 +14,9 @@ import java.util.concurrent.TimeUnit;
  * The gateway under test, in its own JVM ({@code java -jar neural-pipeline.jar serve}), so that its CPU
  * time and memory can be read from {@code /proc/<pid>} apart from the load generator's. The built-in model
  * and local probing are off, so the synthetic upstream is its only model server.
+ *
+ * <p>Or, for scale, a plain nginx reverse proxy in the gateway's place ({@link #startNginx}): one process
+ * with one event loop like the gateway's, unbuffered, keep-alive to the upstream, no logs.
  */
 final class GatewayProcess implements AutoCloseable {
     private final Process process;
@@ -66,6 +69,60 @@ final class GatewayProcess implements AutoCloseable {
             }
             Thread.sleep(100); // the load tool's main thread, not an event loop
         }
+    }
+
+    /**
+     * Starts {@code nginx} in the foreground as one process ({@code master_process off}, so its pid is the one
+     * doing the work) proxying to {@code upstreamPort} without buffering, and waits until it answers.
+     */
+    static GatewayProcess startNginx(Path nginx, int upstreamPort, Path dir, LoadClient probe, Duration readyWithin)
+            throws IOException, InterruptedException {
+        int port = freePort();
+        Files.createDirectories(dir);
+        Path conf = dir.resolve("nginx.conf");
+        Files.writeString(conf, """
+                daemon off;
+                master_process off;
+                worker_processes 1;
+                pid %1$s/nginx.pid;
+                error_log %1$s/error.log warn;
+                worker_rlimit_nofile 20000;
+                events { worker_connections 16384; }
+                http {
+                    access_log off;
+                    client_body_temp_path %1$s/body;
+                    proxy_temp_path %1$s/proxy;
+                    fastcgi_temp_path %1$s/fastcgi;
+                    uwsgi_temp_path %1$s/uwsgi;
+                    scgi_temp_path %1$s/scgi;
+                    upstream bench { server 127.0.0.1:%2$d; keepalive 2000; }
+                    server {
+                        listen 127.0.0.1:%3$d backlog=4096;
+                        location / {
+                            proxy_pass http://bench;
+                            proxy_http_version 1.1;
+                            proxy_set_header Connection "";
+                            proxy_buffering off;
+                            proxy_request_buffering off;
+                        }
+                    }
+                }
+                """.formatted(dir.toAbsolutePath(), upstreamPort, port));
+        List<String> command = List.of(nginx.toString(), "-c", conf.toAbsolutePath().toString(), "-p",
+                dir.toAbsolutePath().toString());
+        Path log = dir.resolve("output.log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        GatewayProcess proxy = new GatewayProcess(process, port, log, command);
+        long deadline = System.nanoTime() + readyWithin.toNanos();
+        while (probe.status(port, "/v1/models") != 200) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                proxy.close();
+                throw new IOException("nginx did not answer /v1/models within " + readyWithin + "; see " + log + " and "
+                        + dir.resolve("error.log") + ":\n" + proxy.logTail(20));
+            }
+            Thread.sleep(100);
+        }
+        return proxy;
     }
 
     long pid() {
