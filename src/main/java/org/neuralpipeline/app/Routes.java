@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.function.Consumer;
 import org.neuralpipeline.broadcast.ViewerEndpoints;
 import org.neuralpipeline.config.PipelineConfig;
@@ -64,9 +63,7 @@ final class Routes {
         };
         router.get("/v1/neural/stream").handler(admitViewer).handler(viewers::sse);
         router.get("/v1/neural/recent").handler(admitViewer).handler(viewers::recent);
-        router.post("/v1/neural/events")
-                .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxBodyBytes()))
-                .handler(ingest::handle);
+        ingest.mount(router, config.limits().maxBodyBytes()); // POST /v1/neural/events
         router.get("/health/live").handler(HealthRoutes::live);
         router.get("/health/ready").handler(health::ready);
         router.get("/health").handler(health::detail);

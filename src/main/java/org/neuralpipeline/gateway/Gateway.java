@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.PlatformHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -74,14 +75,17 @@ public final class Gateway {
     /** Adds the {@code /v1} routes to {@code router}. */
     public void mount(Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
-        // Vert.x Web runs body handlers before user handlers; the body is bounded by the limit either way.
+        // The key is checked before the body is read, so a client without one cannot make the gateway take in
+        // a body of up to the limit first: Vert.x Web orders handlers by kind and reads bodies before user and
+        // authentication handlers, so the check is a platform handler, which may run earlier.
         // The request counts as received once its body is in: the client's upload is not the gateway's time.
-        router.post("/v1/chat/completions").handler(body).handler(Gateway::arrived).handler(this::authenticate)
+        PlatformHandler authenticate = this::authenticate;
+        router.post("/v1/chat/completions").handler(authenticate).handler(body).handler(Gateway::arrived)
                 .handler(this::chat);
-        router.get("/v1/models").handler(Gateway::arrived).handler(this::authenticate).handler(this::models);
-        router.post("/v1/completions").handler(body).handler(Gateway::arrived).handler(this::authenticate)
+        router.get("/v1/models").handler(authenticate).handler(Gateway::arrived).handler(this::models);
+        router.post("/v1/completions").handler(authenticate).handler(body).handler(Gateway::arrived)
                 .handler(ctx -> forward(ctx, "/completions"));
-        router.post("/v1/embeddings").handler(body).handler(Gateway::arrived).handler(this::authenticate)
+        router.post("/v1/embeddings").handler(authenticate).handler(body).handler(Gateway::arrived)
                 .handler(ctx -> forward(ctx, "/embeddings"));
         router.errorHandler(413, ctx -> reject(ctx, ErrorResponses.tooLarge(options.maxBodyBytes())));
     }

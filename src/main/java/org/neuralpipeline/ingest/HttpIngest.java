@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.PlatformHandler;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -41,7 +44,18 @@ public final class HttpIngest {
         this.meters = meters;
     }
 
-    public void handle(RoutingContext ctx) {
+    /**
+     * Adds {@code POST /v1/neural/events}. The switch, the token and the media type are checked before the body
+     * is read, so a client without the token cannot make the service take in a body of up to the limit first
+     * (Vert.x Web reads bodies before user handlers; a platform handler may run earlier).
+     */
+    public void mount(Router router, long maxBodyBytes) {
+        PlatformHandler admit = this::admit;
+        router.post("/v1/neural/events").handler(admit)
+                .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::handle);
+    }
+
+    private void admit(RoutingContext ctx) {
         HttpServerResponse response = ctx.response();
         if (!enabled) {
             error(response, 404, "invalid_request_error", "ingest_disabled",
@@ -59,6 +73,11 @@ public final class HttpIngest {
                     + "' (expected: application/x-ndjson, one JSON object per line)");
             return;
         }
+        ctx.next();
+    }
+
+    private void handle(RoutingContext ctx) {
+        HttpServerResponse response = ctx.response();
         Buffer body = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
         List<Rejection> rejected = new ArrayList<>();
         int[] accepted = {0};

@@ -5,6 +5,7 @@ import static org.neuralpipeline.testing.TestGateway.chatBody;
 
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,7 @@ import org.neuralpipeline.config.UpstreamConfig;
 import org.neuralpipeline.testing.FakeModelServer;
 import org.neuralpipeline.testing.FaultMode;
 import org.neuralpipeline.testing.GatewayClient;
+import org.neuralpipeline.testing.PartialRequest;
 import org.neuralpipeline.testing.RecordedRequest;
 import org.neuralpipeline.testing.Script;
 import org.neuralpipeline.testing.TestGateway;
@@ -70,6 +72,17 @@ class GatewayRequestsTest {
         assertThat(guarded.client().post("/v1/embeddings", "{\"model\":\"keyed-model\",\"input\":\"x\"}").statusCode())
                 .isEqualTo(401);
         assertThat(guarded.client().get("/health/ready").statusCode()).as("health needs no key").isEqualTo(200);
+    }
+
+    @Test
+    void aRequestWithoutTheKeyIsRefusedBeforeItsBodyIsRead() {
+        for (String path : List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings")) {
+            assertThat(PartialRequest.statusLine(guarded.url(), path, 1000, Duration.ofSeconds(5),
+                    "Content-Type: application/json")).as(path).isEqualTo("HTTP/1.1 401 Unauthorized");
+        }
+        assertThat(PartialRequest.statusLine(guarded.url(), "/v1/chat/completions", 1000, Duration.ofSeconds(5),
+                "Content-Type: application/json", "Authorization: Bearer sk-wrong"))
+                .isEqualTo("HTTP/1.1 401 Unauthorized");
     }
 
     @Test

@@ -14,7 +14,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -39,6 +38,7 @@ import org.neuralpipeline.broadcast.Publisher;
 import org.neuralpipeline.config.BroadcastConfig;
 import org.neuralpipeline.observability.Metrics;
 import org.neuralpipeline.testing.MeterSnapshot;
+import org.neuralpipeline.testing.PartialRequest;
 
 /** Ingest over real sockets: HTTP on 127.0.0.1 and a Unix domain socket with the JDK's own client. */
 class IngestEndpointsTest {
@@ -79,8 +79,7 @@ class IngestEndpointsTest {
     private Answer post(BroadcastConfig config, String contentType, String authorization, String body)
             throws Exception {
         Router router = Router.router(vertx);
-        router.post("/v1/neural/events").handler(BodyHandler.create(false).setBodyLimit(1 << 20))
-                .handler(new HttpIngest(publisher, config, meters)::handle);
+        new HttpIngest(publisher, config, meters).mount(router, 1 << 20);
         HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
                 .await(10, TimeUnit.SECONDS);
         try {
@@ -142,6 +141,25 @@ class IngestEndpointsTest {
         assertThat(off.body().path("error").path("message").asText())
                 .isEqualTo("Ingest is switched off (broadcast.ingest_enabled: false)");
         assertThat(published).hasSize(1);
+    }
+
+    @Test
+    void theTokenSwitchAndMediaTypeAreCheckedBeforeTheBodyIsRead() throws Exception {
+        for (var c : List.of(new Object[] {config(true, "t0k", ""), "application/x-ndjson", "HTTP/1.1 401 Unauthorized"},
+                new Object[] {config(false, "", ""), "application/x-ndjson", "HTTP/1.1 404 Not Found"},
+                new Object[] {config(true, "", ""), "text/plain", "HTTP/1.1 415 Unsupported Media Type"})) {
+            Router router = Router.router(vertx);
+            new HttpIngest(publisher, (BroadcastConfig) c[0], meters).mount(router, 1 << 20);
+            HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+                    .await(10, TimeUnit.SECONDS);
+            try {
+                assertThat(PartialRequest.statusLine("http://127.0.0.1:" + server.actualPort(), "/v1/neural/events",
+                        100_000, Duration.ofSeconds(5), "Content-Type: " + c[1])).isEqualTo(c[2]);
+            } finally {
+                server.close().await(10, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(published).isEmpty();
     }
 
     /** A client of the socket: JDK channel, one line out, one reply line in. */
