@@ -49,6 +49,11 @@ final class BroadcastingUpstream implements Upstream {
     }
 
     @Override
+    public List<String> configuredModels() {
+        return delegate.configuredModels();
+    }
+
+    @Override
     public UpstreamCall streamChat(ChatRequest request, CallContext context, StreamSink sink) {
         StreamVisualizer stream = visualizer.stream(context.requestId(), request.model(), delegate.name());
         UpstreamCall call = delegate.streamChat(request, context, new Tap(sink, stream));

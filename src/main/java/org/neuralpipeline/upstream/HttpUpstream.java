@@ -183,6 +183,11 @@ public final class HttpUpstream implements Upstream {
      * only proves the server is there: any HTTP answer counts, only a refused connection or a timeout fails.
      */
     @Override
+    public List<String> configuredModels() {
+        return settings.models();
+    }
+
+    @Override
     public Future<List<String>> models() {
         Future<List<String>> listed = fetchModels(DISCOVERY_TIMEOUT);
         if (settings.models().isEmpty()) {

@@ -22,6 +22,15 @@ public interface Upstream {
     Future<List<String>> models();
 
     /**
+     * The models the configuration says this upstream serves, known without asking it; empty when they are
+     * discovered. The catalogue lists them even while the upstream is unreachable, so a request for one is
+     * tried (and fails as unreachable or timed out) rather than refused as an unknown model.
+     */
+    default List<String> configuredModels() {
+        return List.of();
+    }
+
+    /**
      * Starts a streaming chat completion. Exactly one of {@link StreamSink#onEnd} and
      * {@link StreamSink#onFailure} is called last, unless the call is cancelled first.
      */

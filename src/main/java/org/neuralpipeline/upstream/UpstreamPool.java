@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The catalogue is rebuilt by {@link #refresh()} (at start-up, periodically, and when a client asks
  * for a model nobody was known to serve); an upstream that cannot list its models keeps its previous
- * list, so one flaky server does not make its models vanish between two probes.
+ * list, so one flaky server does not make its models vanish between two probes. An upstream's configured
+ * models are in the catalogue from the start, so one that is down at start-up is still tried for them.
  */
 public final class UpstreamPool {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamPool.class);
@@ -36,8 +37,10 @@ public final class UpstreamPool {
         this.upstreams = List.copyOf(upstreams);
         this.clock = clock;
         for (Upstream u : this.upstreams) {
-            status.put(u.name(), new UpstreamStatus(u.name(), false, List.of(), "not checked yet", null));
+            status.put(u.name(), new UpstreamStatus(u.name(), false, List.copyOf(u.configuredModels()),
+                    "not checked yet", null));
         }
+        byModel = catalogue(); // configured models are served from the start, whatever the first check says
     }
 
     public List<Upstream> upstreams() {
@@ -62,6 +65,11 @@ public final class UpstreamPool {
     }
 
     private void rebuild() {
+        byModel = catalogue();
+        refreshedAt = clock.get();
+    }
+
+    private Map<String, List<Upstream>> catalogue() {
         Map<String, List<Upstream>> map = new LinkedHashMap<>();
         for (Upstream u : upstreams) {
             for (String model : status.get(u.name()).models()) {
@@ -69,8 +77,7 @@ public final class UpstreamPool {
             }
         }
         map.replaceAll((model, list) -> List.copyOf(list));
-        byModel = Collections.unmodifiableMap(map);
-        refreshedAt = clock.get();
+        return Collections.unmodifiableMap(map);
     }
 
     /**

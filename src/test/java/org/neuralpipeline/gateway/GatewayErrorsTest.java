@@ -5,6 +5,7 @@ import static org.neuralpipeline.testing.TestGateway.chatBody;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Vertx;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +19,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.neuralpipeline.config.TimeoutsConfig;
+import org.neuralpipeline.config.UpstreamConfig;
+import org.neuralpipeline.testing.BlackHole;
 import org.neuralpipeline.testing.FakeModelServer;
 import org.neuralpipeline.testing.FaultMode;
 import org.neuralpipeline.testing.GatewayClient;
@@ -224,6 +228,34 @@ class GatewayErrorsTest {
         assertThat(error.path("message").asText()).isNotBlank();
         assertThat(error.path("type").asText()).isEqualTo(type);
         assertThat(error.path("code").asText()).isEqualTo(code);
+    }
+
+    /** An upstream whose TCP connect hangs: the connect deadline (300 ms here), not the first-token one, ends it. */
+    @Test
+    void anUpstreamThatNeverAcceptsTheConnectionIs504AfterTheConnectDeadline() throws Exception {
+        try (BlackHole hole = new BlackHole()) {
+            UpstreamConfig unreachable = new UpstreamConfig("hole", URI.create(hole.baseUrl() + "/v1"), null, null,
+                    List.of("hole-model"), true);
+            TestGateway gateway = TestGateway.start(TestGateway.config(unreachable).withTimeouts(new TimeoutsConfig(
+                    Duration.ofMillis(300), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(20),
+                    Duration.ofSeconds(10))));
+            try {
+                long start = System.nanoTime();
+                HttpResponse<String> response = gateway.client().chat(chatBody("hole-model", true));
+                long millis = (System.nanoTime() - start) / 1_000_000;
+
+                assertThat(response.statusCode()).isEqualTo(504);
+                JsonNode error = GatewayClient.json(response.body());
+                assertErrorShape(error, "upstream_error", "upstream_timeout");
+                assertThat(error.path("error").path("message").asText()).contains("hole").contains("timed out");
+                assertThat(millis).as("ended by the 300 ms connect deadline, not the 10 s first-token one")
+                        .isGreaterThanOrEqualTo(300).isLessThan(5_000);
+                assertThat(gateway.metric("neural_pipeline_upstream_errors_total", "upstream", "hole", "kind",
+                        "timeout")).isGreaterThanOrEqualTo(1);
+            } finally {
+                gateway.close();
+            }
+        }
     }
 
     /** Deadlines short enough to test: first token 1 s, idle 500 ms, total 1.5 s; keep-alives out of the way. */

@@ -20,10 +20,16 @@ class UpstreamPoolTest {
         private final String name;
         volatile List<String> models;
         volatile boolean down;
+        List<String> configured = List.of();
 
         Listed(String name, String... models) {
             this.name = name;
             this.models = List.of(models);
+        }
+
+        @Override
+        public List<String> configuredModels() {
+            return configured;
         }
 
         @Override
@@ -69,6 +75,24 @@ class UpstreamPoolTest {
         assertThat(pool.select("nope")).isEmpty();
         assertThat(pool.catalog()).containsEntry("m2", List.of("a", "b")).containsEntry("m1", List.of("a"));
         assertThat(pool.ready()).isTrue();
+    }
+
+    @Test
+    void configuredModelsAreServedEvenByAnUpstreamDownSinceStartUp() throws Exception {
+        Listed configured = new Listed("configured", "m");
+        configured.configured = List.of("m");
+        configured.down = true;
+        Listed discovered = new Listed("discovered", "d");
+        discovered.down = true;
+        UpstreamPool pool = new UpstreamPool(List.of(configured, discovered), Instant::now);
+
+        assertThat(pool.select("m")).as("before the first check").containsExactly(configured);
+        assertThat(pool.refreshedAt()).as("no check has run yet").isEqualTo(Instant.EPOCH);
+        refresh(pool);
+
+        assertThat(pool.select("m")).containsExactly(configured);
+        assertThat(pool.select("d")).as("discovered models are known only once listed").isEmpty();
+        assertThat(pool.ready()).isFalse();
     }
 
     @Test
