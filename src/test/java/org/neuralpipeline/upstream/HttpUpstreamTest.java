@@ -443,6 +443,7 @@ class HttpUpstreamTest {
         RecordedRequest r = server.takeRequest();
         assertThat(r.method()).isEqualTo("POST");
         assertThat(r.path()).isEqualTo("/v1/chat/completions");
+        assertThat(r.header("Host")).isEqualTo("127.0.0.1:" + server.port());
         assertThat(r.header("Content-Type")).isEqualTo("application/json");
         assertThat(r.header("Accept")).isEqualTo("text/event-stream");
         assertThat(r.header("X-Request-ID")).isEqualTo("req-42");
