@@ -1,13 +1,11 @@
 package org.neuralpipeline.app;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
-import org.neuralpipeline.openai.ErrorBody;
 
 /**
  * Viewers see every token of every chat, so when clients need a key ({@code auth.api_keys}) viewers do too: as
@@ -41,10 +39,7 @@ final class ViewerKey {
 
     /** 401 in OpenAI's error shape. */
     void refuse(HttpServerResponse response) {
-        response.setStatusCode(401)
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(Buffer.buffer(ErrorBody.json(
-                        "Viewers need an API key: Authorization: Bearer <key>, or ?access_token=<key>",
-                        "invalid_request_error", null, "invalid_api_key")));
+        HttpErrors.send(response, 401, "invalid_request_error", "invalid_api_key",
+                "Viewers need an API key: Authorization: Bearer <key>, or ?access_token=<key>");
     }
 }
