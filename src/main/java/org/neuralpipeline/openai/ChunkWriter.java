@@ -63,12 +63,7 @@ public final class ChunkWriter {
     private byte[] deltaHead() {
         try {
             buffer.reset();
-            buffer.write(PREFIX);
-            JsonGenerator g = OpenAiJson.MAPPER.getFactory().createGenerator(buffer, JsonEncoding.UTF8);
-            g.writeStartObject();
-            header(g);
-            g.writeArrayFieldStart("choices");
-            g.writeStartObject();
+            JsonGenerator g = openChoice();
             g.writeFieldName("index");
             g.flush();
             buffer.write(':'); // Jackson writes the colon with the value
@@ -177,14 +172,23 @@ public final class ChunkWriter {
     }
 
     private JsonGenerator begin(int choice) throws IOException {
+        JsonGenerator g = openChoice();
+        g.writeNumberField("index", choice);
+        g.writeObjectFieldStart("delta");
+        return g;
+    }
+
+    /**
+     * Writes a delta chunk's opening, the same for every one: {@code data: }, the chunk's id, object, created,
+     * model and fingerprint, then the choices array and its object, up to the choice's first field.
+     */
+    private JsonGenerator openChoice() throws IOException {
         buffer.write(PREFIX);
         JsonGenerator g = OpenAiJson.MAPPER.getFactory().createGenerator(buffer, JsonEncoding.UTF8);
         g.writeStartObject();
         header(g);
         g.writeArrayFieldStart("choices");
         g.writeStartObject();
-        g.writeNumberField("index", choice);
-        g.writeObjectFieldStart("delta");
         return g;
     }
 
