@@ -57,7 +57,6 @@ final class ContentChunk {
     long created;
     String model;
     String fingerprint;
-    boolean hasChoice;
     int index;
     String role;
     String content;
@@ -78,7 +77,6 @@ final class ContentChunk {
         created = 0;
         model = null;
         fingerprint = null;
-        hasChoice = false;
         index = 0;
         role = null;
         content = null;
@@ -128,7 +126,6 @@ final class ContentChunk {
         if (t != JsonToken.START_OBJECT || !choice(p)) {
             return false;
         }
-        hasChoice = true;
         return p.nextToken() == JsonToken.END_ARRAY; // a second choice (n > 1) takes the tree reader
     }
 
@@ -183,6 +180,11 @@ final class ContentChunk {
         }
         p.skipChildren();
         return true;
+    }
+
+    /** Whether the chunk had a choice (a read one always has a delta); else its {@code choices} was empty. */
+    boolean hasChoice() {
+        return (seen & DELTA) != 0;
     }
 
     private boolean first(int field) {

@@ -283,7 +283,7 @@ final class DialectNormalizer {
     /** One choice's delta of a chunk that {@link ContentChunk} read: role, content and finish reason only. */
     private void acceptContentChunk(ContentChunk chunk) {
         noteMetadata(chunk.id, chunk.created, chunk.model, chunk.fingerprint);
-        if (chunk.hasChoice) {
+        if (chunk.hasChoice()) {
             acceptDelta(chunk.index, chunk.role, null, null, chunk.content, null, null, null, chunk.finishReason);
         }
     }
