@@ -32,8 +32,8 @@ import java.util.Locale;
  */
 public record BroadcastConfig(int queueSize, int backpressureThreshold, SlowViewerPolicy slowViewerPolicy,
         int maxViewers, int replaySize, Duration heartbeat, Duration staleTimeout, long sendBuffer,
-        Duration flushInterval, int stateEveryTokens, int vocabularySize, int hilbertOrder, boolean ingestEnabled, String ingestToken,
-        String ingestSocket) {
+        Duration flushInterval, int stateEveryTokens, int vocabularySize, int hilbertOrder, boolean ingestEnabled,
+        String ingestToken, String ingestSocket) {
 
     /** What the hub does with a viewer that has more than {@code backpressureThreshold} messages queued. */
     public enum SlowViewerPolicy {
@@ -74,9 +74,9 @@ public record BroadcastConfig(int queueSize, int backpressureThreshold, SlowView
     public static final String DEFAULT_INGEST_SOCKET = "";
     public static final BroadcastConfig DEFAULTS = new BroadcastConfig(DEFAULT_QUEUE_SIZE,
             DEFAULT_BACKPRESSURE_THRESHOLD, DEFAULT_SLOW_VIEWER_POLICY, DEFAULT_MAX_VIEWERS, DEFAULT_REPLAY_SIZE,
-            DEFAULT_HEARTBEAT, DEFAULT_STALE_TIMEOUT, DEFAULT_SEND_BUFFER, DEFAULT_FLUSH_INTERVAL, DEFAULT_STATE_EVERY_TOKENS,
-            DEFAULT_VOCABULARY_SIZE, DEFAULT_HILBERT_ORDER, DEFAULT_INGEST_ENABLED, DEFAULT_INGEST_TOKEN,
-            DEFAULT_INGEST_SOCKET);
+            DEFAULT_HEARTBEAT, DEFAULT_STALE_TIMEOUT, DEFAULT_SEND_BUFFER, DEFAULT_FLUSH_INTERVAL,
+            DEFAULT_STATE_EVERY_TOKENS, DEFAULT_VOCABULARY_SIZE, DEFAULT_HILBERT_ORDER, DEFAULT_INGEST_ENABLED,
+            DEFAULT_INGEST_TOKEN, DEFAULT_INGEST_SOCKET);
 
     static final int MAX_COUNT = 1_000_000;
     static final String COUNT_EXPECTED = "1 to 1000000";
@@ -149,8 +149,9 @@ public record BroadcastConfig(int queueSize, int backpressureThreshold, SlowView
         return "BroadcastConfig[queueSize=" + queueSize + ", backpressureThreshold=" + backpressureThreshold
                 + ", slowViewerPolicy=" + slowViewerPolicy + ", maxViewers=" + maxViewers + ", replaySize="
                 + replaySize + ", heartbeat=" + heartbeat + ", staleTimeout=" + staleTimeout + ", sendBuffer="
-                + sendBuffer + ", flushInterval=" + flushInterval + ", stateEveryTokens=" + stateEveryTokens + ", vocabularySize=" + vocabularySize
-                + ", hilbertOrder=" + hilbertOrder + ", ingestEnabled=" + ingestEnabled + ", ingestToken="
-                + (ingestToken.isEmpty() ? "none" : "(masked)") + ", ingestSocket=" + ingestSocket + "]";
+                + sendBuffer + ", flushInterval=" + flushInterval + ", stateEveryTokens=" + stateEveryTokens
+                + ", vocabularySize=" + vocabularySize + ", hilbertOrder=" + hilbertOrder + ", ingestEnabled="
+                + ingestEnabled + ", ingestToken=" + (ingestToken.isEmpty() ? "none" : "(masked)") + ", ingestSocket="
+                + ingestSocket + "]";
     }
 }
