@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -129,18 +130,19 @@ final class FanoutRawViewers extends FanoutViewers {
 
     @Override
     Histogram latency() throws Exception {
-        Histogram all = new Histogram(HIGHEST, 3);
-        for (Loop l : loops) {
-            all.add(l.call(l.latency::copy));
-        }
-        return all;
+        return merged(l -> l.latency);
     }
 
     @Override
     Histogram handshakes() throws Exception {
+        return merged(l -> l.handshakes);
+    }
+
+    /** One histogram of every loop's, each copied on its own loop's thread (they are not thread-safe). */
+    private Histogram merged(Function<Loop, Histogram> histogram) throws Exception {
         Histogram all = new Histogram(HIGHEST, 3);
         for (Loop l : loops) {
-            all.add(l.call(l.handshakes::copy));
+            all.add(l.call(() -> histogram.apply(l).copy()));
         }
         return all;
     }

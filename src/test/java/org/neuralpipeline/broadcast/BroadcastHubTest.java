@@ -47,10 +47,16 @@ class BroadcastHubTest {
     }
 
     private BroadcastHub hub(int queueSize, int threshold, SlowViewerPolicy policy, int maxViewers, int replay) {
-        BroadcastConfig config = new BroadcastConfig(queueSize, threshold, policy, maxViewers, replay,
-                Duration.ofSeconds(30), Duration.ofMinutes(5), 0, flushInterval, 16, 65_536, 8, true, "", "");
-        hub = new BroadcastHub(vertx, config, new Metrics(registry).broadcast(), clock, clock::nanoTime);
+        hub = new BroadcastHub(vertx, config(queueSize, threshold, policy, maxViewers, replay, flushInterval),
+                new Metrics(registry).broadcast(), clock, clock::nanoTime);
         return hub;
+    }
+
+    /** A hub's configuration for tests: heartbeat 30 s, stale after 5 min, the OS's send buffer, ingest on. */
+    static BroadcastConfig config(int queueSize, int threshold, SlowViewerPolicy policy, int maxViewers, int replay,
+            Duration flushInterval) {
+        return new BroadcastConfig(queueSize, threshold, policy, maxViewers, replay, Duration.ofSeconds(30),
+                Duration.ofMinutes(5), 0, flushInterval, 16, 65_536, 8, true, "", "");
     }
 
     private BroadcastHub hub() {
@@ -64,8 +70,12 @@ class BroadcastHubTest {
         return subscription;
     }
 
-    /** Lets the hub's thread run everything queued so far (fake writes complete synchronously). */
     private void settle() {
+        settle(hub);
+    }
+
+    /** Lets the hub's thread run everything queued so far (fake writes complete synchronously). */
+    static void settle(BroadcastHub hub) {
         for (int i = 0; i < 6; i++) {
             await(hub.onHub(() -> null));
         }

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.neuralpipeline.config.BroadcastConfig;
 import org.neuralpipeline.config.BroadcastConfig.SlowViewerPolicy;
 import org.neuralpipeline.observability.Metrics;
 import org.neuralpipeline.testing.ManualClock;
@@ -87,9 +86,8 @@ class LazyEncodingTest {
     }
 
     private void hub() {
-        BroadcastConfig config = new BroadcastConfig(1000, 100, SlowViewerPolicy.DROP_OLDEST, 10, 100,
-                Duration.ofSeconds(30), Duration.ofMinutes(5), 0, Duration.ZERO, 16, 65_536, 8, true, "", "");
-        hub = new BroadcastHub(vertx, config, new Metrics(registry).broadcast(), clock, clock::nanoTime);
+        hub = new BroadcastHub(vertx, BroadcastHubTest.config(1000, 100, SlowViewerPolicy.DROP_OLDEST, 10, 100,
+                Duration.ZERO), new Metrics(registry).broadcast(), clock, clock::nanoTime);
     }
 
     private FakeSubscriber subscribe(ViewerFilter filter, long since) {
@@ -100,11 +98,8 @@ class LazyEncodingTest {
         return s;
     }
 
-    /** Lets the hub's thread run everything queued so far (fake writes complete synchronously). */
     private void settle() {
-        for (int i = 0; i < 6; i++) {
-            await(hub.onHub(() -> null));
-        }
+        BroadcastHubTest.settle(hub);
     }
 
     private Counted publish(TestMessage message, boolean fails) {

@@ -78,13 +78,9 @@ class IngestEndpointsTest {
 
     private Answer post(BroadcastConfig config, String contentType, String authorization, String body)
             throws Exception {
-        Router router = Router.router(vertx);
-        new HttpIngest(publisher, config, meters).mount(router, 1 << 20);
-        HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
-                .await(10, TimeUnit.SECONDS);
-        try {
+        return withIngest(config, port -> {
             RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
-                    .setPort(server.actualPort()).setURI("/v1/neural/events");
+                    .setPort(port).setURI("/v1/neural/events");
             if (contentType != null) {
                 options.putHeader("Content-Type", contentType);
             }
@@ -98,6 +94,22 @@ class IngestEndpointsTest {
                     .compose(r -> r.body().map(b -> new Raw(r.statusCode(), b)))
                     .await(10, TimeUnit.SECONDS);
             return new Answer(raw.status(), JSON.readTree(raw.body().getBytes()));
+        });
+    }
+
+    @FunctionalInterface
+    private interface PortCall<T> {
+        T on(int port) throws Exception;
+    }
+
+    /** {@code call} with the port of a server that has only the ingest route; the server is closed after. */
+    private <T> T withIngest(BroadcastConfig config, PortCall<T> call) throws Exception {
+        Router router = Router.router(vertx);
+        new HttpIngest(publisher, config, meters).mount(router, 1 << 20);
+        HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+                .await(10, TimeUnit.SECONDS);
+        try {
+            return call.on(server.actualPort());
         } finally {
             server.close().await(10, TimeUnit.SECONDS);
         }
@@ -145,19 +157,14 @@ class IngestEndpointsTest {
 
     @Test
     void theTokenSwitchAndMediaTypeAreCheckedBeforeTheBodyIsRead() throws Exception {
-        for (var c : List.of(new Object[] {config(true, "t0k", ""), "application/x-ndjson", "HTTP/1.1 401 Unauthorized"},
-                new Object[] {config(false, "", ""), "application/x-ndjson", "HTTP/1.1 404 Not Found"},
-                new Object[] {config(true, "", ""), "text/plain", "HTTP/1.1 415 Unsupported Media Type"})) {
-            Router router = Router.router(vertx);
-            new HttpIngest(publisher, (BroadcastConfig) c[0], meters).mount(router, 1 << 20);
-            HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
-                    .await(10, TimeUnit.SECONDS);
-            try {
-                assertThat(PartialRequest.statusLine("http://127.0.0.1:" + server.actualPort(), "/v1/neural/events",
-                        100_000, Duration.ofSeconds(5), "Content-Type: " + c[1])).isEqualTo(c[2]);
-            } finally {
-                server.close().await(10, TimeUnit.SECONDS);
-            }
+        record Case(BroadcastConfig config, String contentType, String statusLine) {
+        }
+        for (Case c : List.of(new Case(config(true, "t0k", ""), "application/x-ndjson", "HTTP/1.1 401 Unauthorized"),
+                new Case(config(false, "", ""), "application/x-ndjson", "HTTP/1.1 404 Not Found"),
+                new Case(config(true, "", ""), "text/plain", "HTTP/1.1 415 Unsupported Media Type"))) {
+            String statusLine = withIngest(c.config(), port -> PartialRequest.statusLine("http://127.0.0.1:" + port,
+                    "/v1/neural/events", 100_000, Duration.ofSeconds(5), "Content-Type: " + c.contentType()));
+            assertThat(statusLine).isEqualTo(c.statusLine());
         }
         assertThat(published).isEmpty();
     }
